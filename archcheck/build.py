@@ -1,0 +1,322 @@
+"""Spec -> nn.Module. Rows become named submodules, in table order.
+
+The builder reads only structural values (`args`, `layers`, options); it never looks at the printed
+cells. It tracks the activation shape by arithmetic so that every layer knows its input channels and a
+chain that cannot be built is reported against the spec line that broke it.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .errors import Problem, SpecError
+from .shapes import conv_out, pair, pool_out
+from .spec.model import Layer, Row, Spec, Template
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """How a spec row appears in the built model."""
+
+    name: str
+    aux: bool
+    virtual: bool           # listed and compared, no module (softmax)
+    absent: bool            # printed, deliberately not built
+
+
+class Network(nn.Module):
+    """The built network: runs rows in order; auxiliary rows branch off and run only in training."""
+
+    def __init__(self, rows: list[tuple[RowInfo, nn.Module | None]]):
+        super().__init__()
+        self._plan = []
+        for info, module in rows:
+            if module is not None:
+                self.add_module(info.name, module)
+                self._plan.append((info.name, info.aux))
+
+    def forward(self, x):
+        aux_outputs = []
+        for name, aux in self._plan:
+            if aux:
+                if self.training:
+                    aux_outputs.append(getattr(self, name)(x))
+            else:
+                x = getattr(self, name)(x)
+        return (x, *aux_outputs) if aux_outputs else x
+
+
+class ConcatBlock(nn.Module):
+    """Branches from one input, concatenated along channels (an Inception module)."""
+
+    def __init__(self, branches: "OrderedDict[str, nn.Module]"):
+        super().__init__()
+        for name, module in branches.items():
+            self.add_module(name, module)
+
+    def forward(self, x):
+        return torch.cat([branch(x) for branch in self.children()], 1)
+
+
+class ResidualBlock(nn.Module):
+    """Branches concatenated, a linear 1×1 filter expansion, scaled, added to the input."""
+
+    def __init__(self, branches: "OrderedDict[str, nn.Module]", expansion: nn.Module, scale: float, relu: bool):
+        super().__init__()
+        self.branches = ConcatBlock(branches)
+        self.expansion = expansion
+        self.scale = float(scale)
+        self.relu = nn.ReLU() if relu else None
+
+    def forward(self, x):
+        y = self.expansion(self.branches(x))
+        if self.scale != 1.0:
+            y = y * self.scale
+        y = x + y
+        return self.relu(y) if self.relu is not None else y
+
+
+_CLASSES: dict = {}
+
+
+def _named_class(base: type, name: str) -> type:
+    """A subclass named after the template (InceptionBlock), so summaries read like the paper."""
+    key = (base, name)
+    if key not in _CLASSES:
+        _CLASSES[key] = type(name, (base,), {"__module__": __name__})
+    return _CLASSES[key]
+
+
+class _Builder:
+    def __init__(self, spec: Spec, device):
+        self.spec = spec
+        self.device = device
+        self.tags: dict[str, str] = {}
+
+    def fail(self, line, where: str, message: str):
+        raise SpecError([Problem(self.spec.path, line, None, where, message)])
+
+    # -- values ------------------------------------------------------------------------------------
+    def value(self, raw, env: dict, line, where: str):
+        if isinstance(raw, list):
+            return [self.value(v, env, line, where) for v in raw]
+        if isinstance(raw, str) and raw not in ("same", "valid", "max", "avg", "relu", "none"):
+            if raw not in env:
+                self.fail(line, where, f"undefined reference {raw!r}")
+            return env[raw]
+        return raw
+
+    # -- layers ------------------------------------------------------------------------------------
+    def layers(self, layers, shape, env, path: str, line_where: str):
+        """Build a list of layers into an OrderedDict of modules; returns (modules, out_shape)."""
+        mods = OrderedDict()
+        for layer in layers:
+            if not all(c.holds(env) for c in layer.when):
+                continue
+            index = str(len(mods))
+            module, shape = self.layer(layer, shape, env, f"{path}.{index}" if path else index, line_where)
+            mods[index] = module
+        return mods, shape
+
+    def layer(self, layer: Layer, shape, env, path: str, where: str):
+        a = {k: self.value(v, env, layer.line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
+        kind, line, dev = layer.kind, layer.line, self.device
+        where = f"{where}: {kind}"
+        if kind in ("conv", "sepconv"):
+            if len(shape) != 3:
+                self.fail(line, where, f"a convolution needs a C×H×W input, found {_fmt(shape)}")
+            cin, h, w = shape
+            out = _positive(self, a["out"], line, where, "out")
+            k = pair(a["kernel"])
+            s = pair(a.get("stride", 1))
+            d = pair(a.get("dilation", 1))
+            p = self.padding(a.get("padding", 0), k, d, line, where)
+            bn = a.get("bn", env.get("batch_norm", False))
+            bias = a.get("bias", env.get("conv_bias", not bn))
+            parts = OrderedDict()
+            if kind == "conv":
+                groups = a.get("groups", 1)
+                if cin % groups or out % groups:
+                    self.fail(line, where, f"groups={groups} must divide {cin} input and {out} output channels")
+                parts["conv"] = nn.Conv2d(cin, out, k, s, p, d, groups, bias=bias, device=dev)
+                conv_path = f"{path}.conv"
+            else:
+                mult = a.get("multiplier", 1)
+                parts["depthwise"] = nn.Conv2d(cin, cin * mult, k, s, p, d, groups=cin, bias=False, device=dev)
+                parts["pointwise"] = nn.Conv2d(cin * mult, out, 1, bias=bias, device=dev)
+                conv_path = f"{path}.pointwise"
+            if bn:
+                parts["bn"] = nn.BatchNorm2d(out, eps=env.get("bn_eps", 1e-5), device=dev)
+            if a.get("act", "relu") == "relu":
+                parts["relu"] = nn.ReLU(inplace=False)
+            if layer.tag:
+                self.tags[conv_path] = layer.tag
+            oh, ow = (conv_out(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip((h, w), k, s, p, d))
+            self.check_size(oh, ow, shape, line, where)
+            return nn.Sequential(parts), (out, oh, ow)
+        if kind == "pool":
+            if len(shape) != 3:
+                self.fail(line, where, f"a pool needs a C×H×W input, found {_fmt(shape)}")
+            c, h, w = shape
+            k = pair(a["kernel"])
+            s = pair(a.get("stride", a["kernel"]))
+            p = self.padding(a.get("padding", 0), k, (1, 1), line, where)
+            if any(pp * 2 > kk for pp, kk in zip(p, k)):
+                self.fail(line, where, f"padding {p} is more than half the kernel {k}")
+            ceil = a.get("ceil_mode", False)
+            if a["type"] == "max":
+                module = nn.MaxPool2d(k, s, p, ceil_mode=ceil)
+            elif a["type"] == "avg":
+                module = nn.AvgPool2d(k, s, p, ceil_mode=ceil, count_include_pad=a.get("count_include_pad", True))
+            else:
+                self.fail(line, where, f"expected pool type max or avg, found {a['type']!r}")
+            if layer.tag:
+                self.tags[path] = layer.tag
+            oh, ow = (pool_out(n, kk, ss, pp, 1, ceil) for n, kk, ss, pp in zip((h, w), k, s, p))
+            self.check_size(oh, ow, shape, line, where)
+            return module, (c, oh, ow)
+        if kind == "global_pool":
+            module = nn.AdaptiveMaxPool2d(1) if a.get("type", "avg") == "max" else nn.AdaptiveAvgPool2d(1)
+            return module, (shape[0], 1, 1)
+        if kind == "lrn":
+            return nn.LocalResponseNorm(a.get("size", 5), a.get("alpha", 1e-4), a.get("beta", 0.75),
+                                        a.get("k", 1.0)), shape
+        if kind == "bn":
+            cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+            return cls(shape[0], eps=a.get("eps", env.get("bn_eps", 1e-5)), device=dev), shape
+        if kind == "relu":
+            return nn.ReLU(), shape
+        if kind == "dropout":
+            return nn.Dropout(a.get("p", 0.5)), shape
+        if kind == "flatten":
+            n = 1
+            for v in shape:
+                n *= v
+            return nn.Flatten(), (n,)
+        if kind == "identity":
+            return nn.Identity(), shape
+        if kind == "linear":
+            if len(shape) != 1:
+                self.fail(line, where, f"a linear layer needs a flat input (add a flatten layer), found {_fmt(shape)}")
+            out = _positive(self, a["out"], line, where, "out")
+            parts = OrderedDict(linear=nn.Linear(shape[0], out, bias=a.get("bias", True), device=dev))
+            if layer.tag:
+                self.tags[f"{path}.linear"] = layer.tag
+            if a.get("bn", False):
+                parts["bn"] = nn.BatchNorm1d(out, eps=env.get("bn_eps", 1e-5), device=dev)
+            if a.get("act", "none") == "relu":
+                parts["relu"] = nn.ReLU()
+            if len(parts) == 1:
+                if layer.tag:
+                    self.tags[path] = self.tags.pop(f"{path}.linear")
+                return parts["linear"], (out,)
+            return nn.Sequential(parts), (out,)
+        if kind == "use":
+            template = self.spec.templates[a["template"]]
+            inner = {**env, **{k: self.value(v, env, line, where) for k, v in (layer.args.get("args") or {}).items()}}
+            return self.template(template, inner, shape, path, line, where)
+        self.fail(line, where, f"unknown layer kind {kind!r}")
+
+    def padding(self, p, k, d, line, where):
+        if p == "valid":
+            return (0, 0)
+        if p == "same":
+            if any(kk % 2 == 0 for kk in k):
+                self.fail(line, where, f"padding 'same' needs an odd kernel, found {k}")
+            return tuple(dd * (kk - 1) // 2 for kk, dd in zip(k, d))
+        return pair(p)
+
+    def check_size(self, oh, ow, shape, line, where):
+        if oh <= 0 or ow <= 0:
+            self.fail(line, where, f"the input {_fmt(shape)} is too small for this layer (output would be {oh}×{ow})")
+
+    # -- templates ---------------------------------------------------------------------------------
+    def template(self, t: Template, env: dict, shape, path: str, line, where: str):
+        env = {**{k: v for k, v in t.params.items() if v is not None}, **env, "in_channels": shape[0]}
+        for p in t.params:
+            if p not in env:
+                self.fail(line, where, f"template {t.name!r} needs argument {p!r}")
+        if t.merge == "sequence":
+            mods, shape = self.layers(t.layers, shape, env, path, f"{where} (template {t.name})")
+            return nn.Sequential(mods), shape
+        branches = [b for b in t.branches if all(c.holds(env) for c in b.when)]
+        if t.order:
+            order = self.value(t.order, env, t.line, f"templates.{t.name}.order")
+            known = [b.name for b in t.branches]
+            if not isinstance(order, list) or any(n not in known for n in order):
+                self.fail(t.line, f"templates.{t.name}.order", f"expected a list of branch names from {known}, found {order!r}")
+            branches = sorted(branches, key=lambda b: order.index(b.name) if b.name in order else len(order))
+        mods, channels, spatial = OrderedDict(), 0, None
+        prefix = f"{path}.branches" if t.merge == "residual" else path
+        for b in branches:
+            name = f"branch_{b.name}"
+            sub, out = self.layers(b.layers, shape, env, f"{prefix}.{name}", f"{where} branch {b.name}")
+            if len(out) != 3:
+                self.fail(b.line, f"{where} branch {b.name}", f"branch output must be C×H×W, found {_fmt(out)}")
+            if spatial is not None and out[1:] != spatial:
+                self.fail(b.line, f"{where} branch {b.name}",
+                          f"branch output {_fmt(out)} does not match the other branches' {spatial[0]}×{spatial[1]} grid; "
+                          f"they cannot be concatenated")
+            spatial = out[1:]
+            channels += out[0]
+            mods[name] = nn.Sequential(sub)
+        if not mods:
+            self.fail(t.line, where, f"template {t.name!r}: no branch is built with these arguments")
+        cls_name = t.class_name or "".join(w.capitalize() for w in t.name.split("_")) + "Block"
+        if t.merge == "concat":
+            return _named_class(ConcatBlock, cls_name)(mods), (channels, *spatial)
+        exp_layer = t.expansion
+        exp_mods, exp_shape = self.layers([exp_layer], (channels, *spatial), env, f"{path}.expansion",
+                                          f"{where} expansion")
+        if exp_shape != shape:
+            self.fail(exp_layer.line, f"{where} expansion",
+                      f"the residual sum needs the expansion's output {_fmt(exp_shape)} to equal the shortcut's "
+                      f"{_fmt(shape)}")
+        scale = self.value(t.scale, env, t.line, f"templates.{t.name}.scale")
+        expansion = nn.Sequential(exp_mods)
+        block = _named_class(ResidualBlock, cls_name)(mods, expansion, scale, t.activation == "relu")
+        return block, shape
+
+    # -- rows --------------------------------------------------------------------------------------
+    def row(self, row: Row, shape):
+        env = {**self.spec.options, **row.args}
+        where = f"rows ({row.name})"
+        if row.template:
+            t = self.spec.templates[row.template]
+            module, out = self.template(t, env, shape, row.name, row.line, where)
+            return module, out
+        if row.layers is not None:
+            mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, row.name, where)
+            return nn.Sequential(mods), out
+        return None, shape
+
+
+def _positive(b: _Builder, v, line, where, key):
+    if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+        b.fail(line, f"{where}.{key}", f"expected a positive whole number of channels, found {v!r}")
+    return v
+
+
+def _fmt(shape) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def build_model(spec: Spec, device=None) -> Network:
+    """Build the spec's network. `device='meta'` builds it without allocating any weight memory."""
+    b = _Builder(spec, device)
+    rows, shape = [], tuple(spec.input)
+    for row in spec.rows:
+        if not all(c.holds(spec.options) for c in row.when):
+            continue
+        info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None)
+        module, out = b.row(row, shape)
+        if not row.aux:
+            shape = out
+        rows.append((info, module))
+    model = Network(rows)
+    model.archcheck_tags = dict(b.tags)
+    model.archcheck_rows = [info for info, _ in rows]
+    return model

@@ -1,0 +1,75 @@
+"""Command line: argument parsing only; the work is done by the library API.
+
+Exit codes: 0 verified (no mismatch), 1 mismatches found, 2 bad input or usage, 3 internal error.
+Nothing here imports torch at module level, so `--help` and usage errors answer at once.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own usage errors: one line, exit 2
+        self.exit(EXIT_INPUT, f"archcheck: error: {message} (see archcheck {self.prog.split()[-1]} --help)\n"
+                  if " " in self.prog else f"archcheck: error: {message} (see archcheck --help)\n")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--variant", metavar="NAME", help="a named set of --set overrides declared in the spec")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a build option (num_classes=10) or a row's value (inception_3a.n5x5=48); "
+                        "repeatable, applied in order after --variant")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (internal errors, --model failures)")
+
+
+COMMANDS = ["verify"]   # modules in archcheck/commands/, in the order --help lists them
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="archcheck", description="Check neural-network architectures against the papers that "
+                     "define them.", epilog="Exit codes: 0 verified, 1 mismatches found, 2 bad input or usage, "
+                     "3 internal error (a bug).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"archcheck.commands.{name}")
+        module.register(sub, _common)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return importlib.import_module(f"archcheck.commands.{args.command}").run(args)
+    except KeyboardInterrupt:
+        print("archcheck: interrupted", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
+        from .errors import InputError, ModelError
+
+        if isinstance(exc, InputError):
+            for problem in exc.problems:
+                print(f"archcheck: error: {problem}", file=sys.stderr)
+            if isinstance(exc, ModelError) and args.debug and exc.cause is not None:
+                import traceback
+                traceback.print_exception(exc.cause, file=sys.stderr)
+            return EXIT_INPUT
+        if args.debug:
+            import traceback
+            traceback.print_exc()
+        print(f"archcheck: internal error: {type(exc).__name__}: {exc}. This is a bug in archcheck; please "
+              f"report it with the command line{'' if args.debug else ' (rerun with --debug for the traceback)'}.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

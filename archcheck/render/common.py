@@ -1,0 +1,42 @@
+"""Pieces shared by the renderers: titles, the build line and the counting conventions."""
+from __future__ import annotations
+
+from ..report import Report
+
+CONVENTIONS = [
+    ("params", "parameters (all)",
+     "every parameter tensor counted once (conv/linear weights and biases, batch norm), aux heads included"),
+    ("params_without_aux", "parameters without aux heads", "as above, without the auxiliary classifiers"),
+    ("weights", "weights (paper convention)", "conv/linear weight entries only, no biases, without aux heads"),
+    ("macs", "MACs per image", "multiply-adds of conv/linear layers through the inference network "
+                               "(no aux heads); FLOPs ≈ 2 × MACs"),
+    ("macs_with_aux", "MACs per image with aux heads", "as above, auxiliary classifiers included"),
+    ("depth", "depth", "weight layers (conv/linear) on the longest path from input to output"),
+]
+
+
+def title_of(report: Report) -> tuple[str, str]:
+    p = report.paper
+    title = p.get("title", report.spec_name)
+    if p.get("arxiv"):
+        title += f" (arXiv {p['arxiv']})"
+    table = p.get("table", "Table").split(":")[0]
+    return title, table
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, list):
+        return "[" + ", ".join(str(x) for x in v) + "]"
+    return str(v)
+
+
+def build_line(report: Report) -> str:
+    what = f"model `{report.model}`" if report.model else "the network built from the spec"
+    settings = ", ".join(f"{k}={_value(v)}" for k, v in report.settings)
+    variant = f", variant `{report.variant}`" if report.variant else ""
+    shape = "×".join(str(v) for v in report.input_shape)
+    build = f"; settings: {settings}" if settings else "; default settings"
+    return (f"Spec `{report.spec_path}`{variant}{build}. Checked: {what}, traced in training mode on one "
+            f"{shape} (C×H×W) input.")

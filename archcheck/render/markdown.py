@@ -1,0 +1,89 @@
+"""Markdown rendering of a verify Report: a pure function of the Report, deterministic byte for byte."""
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..compare import fmt_int, fmt_shape_hwc
+from ..report import KNOWN, MISMATCH, WARNING, Report
+from .common import CONVENTIONS, build_line, title_of
+
+MARK = {KNOWN: "†", MISMATCH: "✗", WARNING: "!"}
+
+
+def table(headers, rows, align=None) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True,
+                    colalign=align) if rows else "_none_"
+
+
+def esc(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def _cell(c) -> str:
+    if not c.printed:
+        return ""
+    if c.status in MARK:
+        shown = f"{esc(c.printed)} → {esc(c.measured)} {MARK[c.status]}"
+        return f"**{shown}**" if c.status == MISMATCH else shown
+    return esc(c.printed)
+
+
+def paper_table(report: Report) -> str:
+    headers = ["row"] + [esc(col.name) for col in report.columns]
+    body = [[r.name] + [_cell(c) for c in r.cells] for r in report.rows if r.printed]
+    return table(headers, body)
+
+
+def measured_table(report: Report) -> str:
+    headers = ["row", "in table", "output (H×W×C)", "params (all)", "weights", "MACs", "depth"]
+    body = []
+    for r in report.rows:
+        m = r.measure
+        if m is None or not m.built:
+            body.append([r.name, "yes" if r.printed else "no", "not built", "", "", "", ""])
+            continue
+        where = "yes" if r.printed else ("aux" if r.aux else "no")
+        body.append([r.name, where, fmt_shape_hwc(m.output), fmt_int(m.params), fmt_int(m.weights),
+                     fmt_int(m.macs), str(m.depth)])
+    return table(headers, body, ["left", "left", "right", "right", "right", "right", "right"])
+
+
+def findings_list(report: Report) -> str:
+    if not report.findings:
+        return "No findings: every printed cell agrees with the measurement."
+    lines = []
+    for f in report.findings:
+        lines.append(f"- **{f.status}** {esc(f.message)}")
+    return "\n".join(lines)
+
+
+def claims_table(report: Report) -> str:
+    body = [[esc(c.text), esc(c.where), c.quantity, esc(c.value), c.measured, c.status] for c in report.claims]
+    return table(["claim", "where", "quantity", "paper", "measured", "status"], body)
+
+
+def totals_table(report: Report) -> str:
+    t = report.totals
+    body = [[label, fmt_int(getattr(t, key)), conv] for key, label, conv in CONVENTIONS]
+    return table(["total", "value", "convention"], body, ["left", "right", "left"])
+
+
+def render_markdown(report: Report) -> str:
+    title, table_name = title_of(report)
+    parts = [f"# {title}", "", build_line(report), "",
+             f"**Verdict: {report.verdict.upper()}**: {report.count(MISMATCH)} mismatch(es), "
+             f"{report.count(KNOWN)} known paper erratum finding(s), {report.count(WARNING)} warning(s).", ""]
+    parts += [f"## {table_name}: printed vs measured", "",
+              "Each cell is the paper's, as printed. Where the measurement disagrees it follows the arrow: "
+              "† a known erratum of the paper (see Findings), ✗ an unexplained mismatch.", "",
+              paper_table(report), "",
+              "## Measured per row", "",
+              "All rows of the network, including those the table does not list. Counts per image; "
+              "params counts every parameter once (weights, biases, batch norm).", "",
+              measured_table(report), "",
+              "## Findings", "", findings_list(report), "",
+              "## Claims in the text", "", claims_table(report), "",
+              "## Totals", "", totals_table(report), ""]
+    if report.notes:
+        parts += ["## Notes", ""] + [f"- {esc(n)}" for n in report.notes] + [""]
+    return "\n".join(parts)

@@ -1,0 +1,24 @@
+"""Plain terminal text for a verify Report."""
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from ..compare import fmt_int
+from ..report import KNOWN, MISMATCH, WARNING, Report
+from .common import CONVENTIONS, build_line, title_of
+
+
+def render_text(report: Report) -> str:
+    title, _ = title_of(report)
+    lines = [title, build_line(report), ""]
+    compared = sum(1 for r in report.rows for c in r.cells if c.status)
+    lines.append(f"verdict: {report.verdict.upper()}  ({compared} printed cells compared; "
+                 f"{report.count(MISMATCH)} mismatch, {report.count(KNOWN)} known, {report.count(WARNING)} warning)")
+    lines.append("")
+    for f in report.findings:
+        lines.append(f"[{f.status}] {f.message}")
+    if report.findings:
+        lines.append("")
+    body = [[label, fmt_int(getattr(report.totals, key))] for key, label, _ in CONVENTIONS]
+    lines.append(tabulate(body, tablefmt="plain", colalign=("left", "right"), disable_numparse=True))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,696 @@
+"""Turn a loaded YAML document into a Spec, reporting every problem found in one pass.
+
+Each problem is `file:line:column: field: what was expected, what was found`. Validation never stops
+at the first problem: a user fixing a hand-written transcription wants the whole list.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+
+from ..errors import Problem, SpecError
+from .arith import ArithmeticError_, check_arithmetic
+from .cells import CellError, parse_cell, parse_count
+from .model import (CLAIM_QUANTITIES, COLUMN_KINDS, COUNT_MEASURES, LAYER_KINDS, MERGES, Branch, Claim,
+                    Column, Condition, Erratum, Layer, Row, Spec, Template, Variant)
+from .yamlload import LDict, LList
+
+MAX_CHANNELS = 100_000      # the width-32 GoogLeNet has 12,288; above this is refused, not attempted
+MAX_SPATIAL = 16_384
+MAX_KERNEL = 1_024
+MAX_ROWS = 10_000
+BUILTIN_NAMES = ("in_channels",)
+
+# Per layer kind: allowed argument names -> kind of value.
+LAYER_ARGS = {
+    "conv": {"out": "channels", "kernel": "size", "stride": "size", "padding": "padding", "groups": "count",
+             "dilation": "size", "bias": "bool", "bn": "bool", "act": "act"},
+    "sepconv": {"out": "channels", "kernel": "size", "stride": "size", "padding": "padding",
+                "multiplier": "count", "bn": "bool", "act": "act"},
+    "pool": {"type": "pooltype", "kernel": "size", "stride": "size", "padding": "padding", "ceil_mode": "bool",
+             "count_include_pad": "bool"},
+    "global_pool": {"type": "pooltype"},
+    "lrn": {"size": "count", "alpha": "float", "beta": "float", "k": "float"},
+    "bn": {"eps": "float"},
+    "relu": {},
+    "dropout": {"p": "rate"},
+    "flatten": {},
+    "linear": {"out": "channels", "bias": "bool", "act": "act", "bn": "bool"},
+    "identity": {},
+    "use": {"template": "name", "args": "mapping"},
+}
+REQUIRED_LAYER_ARGS = {"conv": ("out", "kernel"), "sepconv": ("out", "kernel"), "pool": ("type", "kernel"),
+                       "linear": ("out",), "use": ("template",)}
+TOP_KEYS = ("archcheck", "name", "paper", "columns", "input", "options", "variants", "templates", "rows",
+            "claims", "errata")
+
+
+def _suggest(word: str, choices) -> str:
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+class _Checker:
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+
+    # -- reporting -------------------------------------------------------------------------------
+    def error(self, where, field: str, message: str) -> None:
+        line, col = where if isinstance(where, tuple) else (getattr(where, "line", None),
+                                                            getattr(where, "column", None))
+        self.problems.append(Problem(self.path, line, col, field, message))
+
+    # -- typed getters: return the value, or None after recording a problem ------------------------
+    def mapping(self, parent, key, field, required=True):
+        if key not in parent:
+            if required:
+                self.error(parent, field, "missing required field")
+            return None
+        value = parent[key]
+        if not isinstance(value, dict):
+            self.error(parent.pos(key), field, f"expected a mapping, found {_kind(value)}")
+            return None
+        return value
+
+    def seq(self, parent, key, field, required=True):
+        if key not in parent:
+            if required:
+                self.error(parent, field, "missing required field")
+            return None
+        value = parent[key]
+        if not isinstance(value, list):
+            self.error(parent.pos(key), field, f"expected a list, found {_kind(value)}")
+            return None
+        return value
+
+    def string(self, parent, key, field, required=True, default=None):
+        if key not in parent:
+            if required:
+                self.error(parent, field, "missing required field")
+            return default
+        value = parent[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            self.error(parent.pos(key), field, f"expected text, found {_kind(value)}")
+            return default
+        return value
+
+    def boolean(self, parent, key, field, default=False):
+        if key not in parent:
+            return default
+        value = parent[key]
+        if not isinstance(value, bool):
+            self.error(parent.pos(key), field, f"expected true or false, found {_kind(value)}")
+            return default
+        return value
+
+    def number(self, parent, key, field, default, lo, hi):
+        if key not in parent:
+            return default
+        value = parent[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.error(parent.pos(key), field, f"expected a number, found {_kind(value)}")
+            return default
+        if not lo <= value <= hi:
+            self.error(parent.pos(key), field, f"expected a number from {lo} to {hi}, found {value}")
+            return default
+        return value
+
+    def keys(self, mapping, allowed, field):
+        for key in mapping:
+            if key not in allowed:
+                self.error(mapping.pos(key), f"{field}.{key}" if field else str(key),
+                           f"unknown key{_suggest(key, allowed)}; expected one of: {', '.join(allowed)}")
+
+    # -- conditions --------------------------------------------------------------------------------
+    def conditions(self, parent, key, field, options) -> tuple[Condition, ...]:
+        if key not in parent:
+            return ()
+        value, where = parent[key], parent.pos(key)
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for item in items:
+            if isinstance(item, str):
+                m = re.fullmatch(r"(not\s+)?([A-Za-z_][\w.]*)", item.strip())
+                if not m:
+                    self.error(where, field, f"expected an option name or 'not NAME', found {item!r}")
+                    continue
+                name = m.group(2)
+                if name not in options:
+                    self.error(where, field, f"unknown option {name!r}{_suggest(name, options)}")
+                out.append(Condition(name, None, bool(m.group(1)), where[0]))
+            elif isinstance(item, dict):
+                for name, val in item.items():
+                    if name not in options:
+                        self.error(item.pos(name), field, f"unknown option {name!r}{_suggest(name, options)}")
+                    vals = tuple(val) if isinstance(val, list) else (val,)
+                    out.append(Condition(str(name), vals, False, item.pos(name)[0]))
+            else:
+                self.error(where, field, f"expected an option name or a mapping option: value, found {_kind(item)}")
+        return tuple(out)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ({value!r})" if len(value) < 40 else "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def validate(doc, path: str) -> Spec:
+    """Validate a loaded document; raise SpecError listing every problem, or return the Spec."""
+    c = _Checker(path)
+    if not isinstance(doc, LDict):
+        c.error((1, 1), "", f"expected a YAML mapping at the top of the spec, found {_kind(doc)}")
+        raise SpecError(c.problems)
+    c.keys(doc, TOP_KEYS, "")
+    version = doc.get("archcheck", 1)
+    if version != 1:
+        c.error(doc.pos("archcheck"), "archcheck", f"expected spec language version 1, found {version!r}")
+    name = c.string(doc, "name", "name", default="spec")
+    paper = c.mapping(doc, "paper", "paper") or {}
+    paper = {str(k): str(v) for k, v in paper.items()}
+
+    columns = _columns(c, doc)
+    input_shape = _input(c, doc)
+    options, option_lines = _options(c, doc)
+    templates = _templates(c, doc, options)
+    rows = _rows(c, doc, columns, templates, options)
+    claims = _claims(c, doc, options)
+    errata = _errata(c, doc, rows, columns, claims, options)
+    variants = _variants(c, doc, options, rows, templates)
+    if c.problems:
+        raise SpecError(c.problems)
+    return Spec(path=path, name=name, paper=paper, columns=columns, input=input_shape, options=options,
+                variants=variants, templates=templates, rows=rows, claims=claims, errata=errata,
+                option_lines=option_lines)
+
+
+def _columns(c: _Checker, doc) -> tuple[Column, ...]:
+    out = []
+    names = set()
+    for i, item in enumerate(c.seq(doc, "columns", "columns") or []):
+        field = f"columns[{i}]"
+        if not isinstance(item, dict):
+            c.error(doc["columns"].pos(i), field, f"expected a mapping with name and kind, found {_kind(item)}")
+            continue
+        c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention"), field)
+        name = c.string(item, "name", f"{field}.name")
+        kind = c.string(item, "kind", f"{field}.kind")
+        if name in names:
+            c.error(item.pos("name"), f"{field}.name", f"duplicate column name {name!r}")
+        names.add(name)
+        if kind is not None and kind not in COLUMN_KINDS:
+            c.error(item.pos("kind"), f"{field}.kind",
+                    f"unknown column kind {kind!r}{_suggest(kind, COLUMN_KINDS)}; expected one of {', '.join(COLUMN_KINDS)}")
+        tag = c.string(item, "tag", f"{field}.tag", required=kind in ("filters", "pool_proj"))
+        measure = c.string(item, "measure", f"{field}.measure", required=kind == "count")
+        if measure is not None and measure not in COUNT_MEASURES:
+            c.error(item.pos("measure"), f"{field}.measure",
+                    f"expected one of {', '.join(COUNT_MEASURES)}, found {measure!r}")
+        k = item.get("k", 1000)
+        if k not in (1000, 1024):
+            c.error(item.pos("k"), f"{field}.k", f"expected 1000 or 1024, found {k!r}")
+            k = 1000
+        tol = c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)
+        conv = c.string(item, "convention", f"{field}.convention", required=False, default="")
+        if name is not None and kind in COLUMN_KINDS:
+            out.append(Column(name, kind, tag, measure, k, float(tol), conv))
+    if doc.get("columns") == []:
+        c.error(doc.pos("columns"), "columns", "expected at least one column")
+    return tuple(out)
+
+
+def _input(c: _Checker, doc) -> tuple[int, ...]:
+    value = c.seq(doc, "input", "input")
+    if value is None:
+        return (3, 224, 224)
+    if len(value) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        c.error(doc.pos("input"), "input", f"expected [channels, height, width] as whole numbers, found {list(value)}")
+        return (3, 224, 224)
+    if value[0] <= 0 or value[0] > MAX_CHANNELS or not all(0 < v <= MAX_SPATIAL for v in value[1:]):
+        c.error(doc.pos("input"), "input",
+                f"expected channels 1..{MAX_CHANNELS:,} and sizes 1..{MAX_SPATIAL:,}, found {list(value)}")
+        return (3, 224, 224)
+    return tuple(value)
+
+
+def _options(c: _Checker, doc):
+    opts = c.mapping(doc, "options", "options", required=False) or {}
+    out, lines = {}, {}
+    for key, value in opts.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", str(key)):
+            c.error(opts.pos(key), f"options.{key}", "option names are identifiers (letters, digits, _)")
+        if isinstance(value, dict) or (isinstance(value, list) and not all(isinstance(v, (str, int)) for v in value)):
+            c.error(opts.pos(key), f"options.{key}", f"expected a scalar or a list of names, found {_kind(value)}")
+            continue
+        out[str(key)] = list(value) if isinstance(value, list) else value
+        lines[str(key)] = opts.pos(key)[0]
+    return out, lines
+
+
+def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> Layer | None:
+    if not isinstance(item, dict):
+        c.error(where, field, f"expected a layer mapping such as {{conv: {{out: 64, kernel: 3}}}}, found {_kind(item)}")
+        return None
+    kinds = [k for k in item if k in LAYER_KINDS or k == "use"]
+    extra = [k for k in item if k not in LAYER_KINDS and k not in ("tag", "when", "use")]
+    for k in extra:
+        c.error(item.pos(k), f"{field}.{k}",
+                f"unknown layer kind or key{_suggest(k, LAYER_KINDS + ('tag', 'when', 'use'))}; "
+                f"expected one of {', '.join(LAYER_KINDS + ('use',))}")
+    if len(kinds) != 1:
+        if not extra:
+            c.error(where, field, f"expected exactly one layer kind ({', '.join(LAYER_KINDS + ('use',))}), "
+                                  f"found {len(kinds)}")
+        return None
+    kind = kinds[0]
+    raw = item[kind]
+    if kind == "use" and isinstance(raw, str):
+        raw = {"template": raw}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        if kind == "dropout" and isinstance(raw, (int, float)):
+            raw = {"p": raw}
+        else:
+            c.error(item.pos(kind), f"{field}.{kind}", f"expected a mapping of arguments, found {_kind(raw)}")
+            return None
+    allowed = LAYER_ARGS[kind]
+    args = {}
+    for key, value in raw.items():
+        afield = f"{field}.{kind}.{key}"
+        if key not in allowed:
+            c.error(raw.pos(key) if isinstance(raw, LDict) else where, afield,
+                    f"unknown argument{_suggest(key, allowed)}; {kind} takes {', '.join(allowed) or 'no arguments'}")
+            continue
+        pos = raw.pos(key) if isinstance(raw, LDict) else where
+        _check_value(c, allowed[key], value, pos, afield, names, options, templates_raw)
+        args[key] = value
+    for key in REQUIRED_LAYER_ARGS.get(kind, ()):
+        if key not in raw:
+            c.error(item.pos(kind), f"{field}.{kind}.{key}", "missing required argument")
+    tag = c.string(item, "tag", f"{field}.tag", required=False)
+    when = c.conditions(item, "when", f"{field}.when", options)
+    return Layer(kind, args, tag, when, where[0])
+
+
+def _check_value(c, vkind, value, where, field, names, options, templates_raw):
+    """Check one layer argument: a literal of the right kind, or a reference to a parameter/option."""
+    if isinstance(value, str) and vkind not in ("name", "pooltype", "padding", "act"):
+        if value not in names:
+            c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
+                                  f"or one of: {', '.join(sorted(names))}")
+        return
+    if vkind in ("channels", "count"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            c.error(where, field, f"expected a whole number, found {_kind(value)}")
+        elif value < (0 if vkind == "channels" else 1) or value > MAX_CHANNELS:
+            lo = 0 if vkind == "channels" else 1
+            c.error(where, field, f"expected a whole number from {lo} to {MAX_CHANNELS:,} (archcheck's limit), "
+                                  f"found {value}")
+    elif vkind == "size":
+        vals = value if isinstance(value, list) else [value]
+        if len(vals) not in (1, 2) or not all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            c.error(where, field, f"expected a size (a whole number or [h, w]), found {_kind(value)}")
+        elif not all(1 <= v <= MAX_KERNEL for v in vals):
+            c.error(where, field, f"expected sizes from 1 to {MAX_KERNEL}, found {value}")
+    elif vkind == "padding":
+        if isinstance(value, str):
+            if value not in ("same", "valid") and value not in names:
+                c.error(where, field, f"expected same, valid, a number or [h, w], found {value!r}")
+        else:
+            vals = value if isinstance(value, list) else [value]
+            if len(vals) not in (1, 2) or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_KERNEL
+                                                  for v in vals):
+                c.error(where, field, f"expected same, valid, a number from 0 or [h, w], found {_kind(value)}")
+    elif vkind == "pooltype":
+        if value not in ("max", "avg") and value not in names:
+            c.error(where, field, f"expected max or avg, found {_kind(value)}")
+    elif vkind == "act":
+        if value not in ("relu", "none"):
+            c.error(where, field, f"expected relu or none, found {_kind(value)}")
+    elif vkind == "bool":
+        if not isinstance(value, bool):
+            c.error(where, field, f"expected true or false, found {_kind(value)}")
+    elif vkind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            c.error(where, field, f"expected a non-negative number, found {_kind(value)}")
+    elif vkind == "rate":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+            c.error(where, field, f"expected a rate from 0 to below 1, found {_kind(value)}")
+    elif vkind == "name":
+        if not isinstance(value, str) or value not in templates_raw:
+            c.error(where, field, f"undefined template {value!r}{_suggest(value, templates_raw or ())}")
+    elif vkind == "mapping":
+        if not isinstance(value, dict):
+            c.error(where, field, f"expected a mapping of template arguments, found {_kind(value)}")
+
+
+def _layers(c, parent, key, field, names, options, templates_raw) -> tuple[Layer, ...]:
+    seq = c.seq(parent, key, field)
+    out = []
+    for i, item in enumerate(seq or []):
+        layer = _layer(c, item, seq.pos(i), f"{field}[{i}]", names, options, templates_raw)
+        if layer:
+            out.append(layer)
+    return tuple(out)
+
+
+def _template_params(c, t, field):
+    raw = t.get("params", [])
+    if isinstance(raw, list):
+        params = {}
+        for p in raw:
+            if not isinstance(p, str):
+                c.error(t.pos("params"), f"{field}.params", f"expected parameter names, found {_kind(p)}")
+            else:
+                params[p] = None
+        return params
+    if isinstance(raw, dict):
+        return {str(k): v for k, v in raw.items()}
+    c.error(t.pos("params"), f"{field}.params", f"expected a list of names or a mapping name: default, found {_kind(raw)}")
+    return {}
+
+
+def _templates(c: _Checker, doc, options) -> dict:
+    raw = c.mapping(doc, "templates", "templates", required=False) or {}
+    out = {}
+    for tname, t in raw.items():
+        field = f"templates.{tname}"
+        if not isinstance(t, dict):
+            c.error(raw.pos(tname), field, f"expected a template mapping, found {_kind(t)}")
+            continue
+        c.keys(t, ("merge", "params", "branches", "layers", "order", "expansion", "scale", "activation",
+                   "class_name", "figure"), field)
+        merge = c.string(t, "merge", f"{field}.merge", default="concat")
+        if merge not in MERGES:
+            c.error(t.pos("merge"), f"{field}.merge", f"expected one of {', '.join(MERGES)}, found {merge!r}")
+            continue
+        params = _template_params(c, t, field)
+        names = set(params) | set(options) | set(BUILTIN_NAMES)
+        branches, layers, expansion = [], (), None
+        if merge == "sequence":
+            layers = _layers(c, t, "layers", f"{field}.layers", names, options, raw)
+        else:
+            for i, b in enumerate(c.seq(t, "branches", f"{field}.branches") or []):
+                bfield = f"{field}.branches[{i}]"
+                if not isinstance(b, dict):
+                    c.error(t["branches"].pos(i), bfield, f"expected a branch mapping with name and layers, found {_kind(b)}")
+                    continue
+                c.keys(b, ("name", "layers", "when"), bfield)
+                bname = c.string(b, "name", f"{bfield}.name", default=str(i))
+                blayers = _layers(c, b, "layers", f"{bfield}.layers", names, options, raw)
+                branches.append(Branch(bname, blayers, c.conditions(b, "when", f"{bfield}.when", names), b.line))
+            if merge == "residual":
+                if "expansion" in t:
+                    expansion = _layer(c, {"conv": t["expansion"]} if isinstance(t["expansion"], dict) else t["expansion"],
+                                       t.pos("expansion"), f"{field}.expansion", names, options, raw)
+                else:
+                    c.error(t, f"{field}.expansion", "missing required field (the linear 1×1 filter-expansion conv)")
+        scale = t.get("scale", 1.0)
+        if isinstance(scale, str):
+            if scale not in names:
+                c.error(t.pos("scale"), f"{field}.scale", f"undefined reference {scale!r}")
+        elif isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 10:
+            c.error(t.pos("scale"), f"{field}.scale", f"expected a number in (0, 10], found {_kind(scale)}")
+        activation = c.string(t, "activation", f"{field}.activation", required=False, default="relu")
+        if activation not in ("relu", "none"):
+            c.error(t.pos("activation"), f"{field}.activation", f"expected relu or none, found {activation!r}")
+        order = c.string(t, "order", f"{field}.order", required=False)
+        if order is not None and order not in names:
+            c.error(t.pos("order"), f"{field}.order", f"undefined reference {order!r}; name an option or parameter")
+        out[str(tname)] = Template(str(tname), merge, params, tuple(branches), layers, order, expansion, scale,
+                                   activation, c.string(t, "class_name", f"{field}.class_name", required=False),
+                                   c.string(t, "figure", f"{field}.figure", required=False, default=""), t.line)
+    _check_template_cycles(c, raw, out)
+    return out
+
+
+def _uses(template: Template):
+    layers = list(template.layers) + [l for b in template.branches for l in b.layers]
+    return [l.args.get("template") for l in layers if l.kind == "use"]
+
+
+def _check_template_cycles(c, raw, templates):
+    state = {}
+
+    def visit(name, trail):
+        if state.get(name) == "done" or name not in templates:
+            return
+        if state.get(name) == "active":
+            cycle = trail[trail.index(name):] + [name]
+            c.error(raw.pos(name), f"templates.{name}", f"cyclic template reference: {' -> '.join(cycle)}")
+            return
+        state[name] = "active"
+        for used in _uses(templates[name]):
+            visit(used, trail + [name])
+        state[name] = "done"
+
+    for name in templates:
+        visit(name, [])
+
+
+def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
+    seq = c.seq(doc, "rows", "rows")
+    if seq is None:
+        return ()
+    if not seq:
+        c.error(doc.pos("rows"), "rows", "expected at least one row")
+    if len(seq) > MAX_ROWS:
+        c.error(doc.pos("rows"), "rows", f"expected at most {MAX_ROWS:,} rows, found {len(seq):,}")
+        return ()
+    out, seen, printed = [], {}, set()
+    for i, r in enumerate(seq):
+        field = f"rows[{i}]"
+        if not isinstance(r, dict):
+            c.error(seq.pos(i), field, f"expected a row mapping with a name, found {_kind(r)}")
+            continue
+        c.keys(r, ("name", "paper", "template", "args", "layers", "when", "aux", "virtual", "absent",
+                   "paper_row", "transition", "source"), field)
+        name = c.string(r, "name", f"{field}.name", default=f"row{i}")
+        field = f"rows[{i}] ({name})"
+        if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
+            c.error(r.pos("name"), f"{field}.name", "row names are identifiers (letters, digits, _), used as module names")
+        when = c.conditions(r, "when", f"{field}.when", options)
+        if name in seen and not (when and seen[name][1]):
+            # Two rows may share a name only as alternatives, each under its own `when`.
+            c.error(r.pos("name"), f"{field}.name", f"duplicate row name {name!r} (first at line {seen[name][0]})")
+        seen.setdefault(name, (r.line, bool(when)))
+        cells, cell_lines = _cells(c, r, field, columns)
+        if cells is not None:
+            printed.add(name)
+        template = c.string(r, "template", f"{field}.template", required=False)
+        args = c.mapping(r, "args", f"{field}.args", required=False) or {}
+        layers = None
+        kinds = [k for k in ("template", "layers", "virtual", "absent") if k in r and r.get(k) is not False]
+        if len(kinds) > 1:
+            c.error(r, field, f"expected one of template, layers, virtual or absent, found {', '.join(kinds)}")
+        if template is not None:
+            if template not in templates:
+                c.error(r.pos("template"), f"{field}.template",
+                        f"undefined template {template!r}{_suggest(template, templates)}")
+            else:
+                t = templates[template]
+                for a, v in args.items():
+                    if a not in t.params:
+                        c.error(args.pos(a), f"{field}.args.{a}",
+                                f"template {template!r} has no parameter {a!r}{_suggest(a, t.params)}; "
+                                f"its parameters: {', '.join(t.params) or 'none'}")
+                    else:
+                        _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+                for p, default in t.params.items():
+                    if default is None and p not in args:
+                        c.error(r.pos("template"), f"{field}.args.{p}", f"missing argument for template {template!r}")
+        if "layers" in r:
+            names = set(args) | set(options) | set(BUILTIN_NAMES)
+            for a, v in args.items():
+                _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+            layers = _layers(c, r, "layers", f"{field}.layers", names, options, templates)
+        elif args and template is None:
+            c.error(r.pos("args"), f"{field}.args", "args are given to a template or to the row's layers; this row has neither")
+        paper_row = c.string(r, "paper_row", f"{field}.paper_row", required=False)
+        if paper_row is not None and paper_row not in printed:
+            c.error(r.pos("paper_row"), f"{field}.paper_row",
+                    f"expected the name of an earlier row with printed cells, found {paper_row!r}"
+                    f"{_suggest(paper_row, printed)}")
+        absent = c.string(r, "absent", f"{field}.absent", required=False)
+        if absent is not None and cells is None:
+            c.error(r.pos("absent"), f"{field}.absent", "only a printed row (with paper cells) can be absent")
+        out.append(Row(name=name, line=r.line, paper=cells, paper_lines=cell_lines, template=template,
+                       args=dict(args), layers=layers, when=when, aux=c.boolean(r, "aux", f"{field}.aux"),
+                       virtual=c.boolean(r, "virtual", f"{field}.virtual"), absent=absent, paper_row=paper_row,
+                       transition=c.boolean(r, "transition", f"{field}.transition"),
+                       source=c.string(r, "source", f"{field}.source", required=False, default="")))
+    return tuple(out)
+
+
+def _check_arg(c, value, where, field):
+    if isinstance(value, bool) or isinstance(value, str) or isinstance(value, list):
+        return
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0 or value > MAX_CHANNELS:
+            c.error(where, field, f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {value}")
+        return
+    c.error(where, field, f"expected a number, a name or true/false, found {_kind(value)}")
+
+
+def _cells(c, r, field, columns):
+    if "paper" not in r:
+        return None, ()
+    cells = r["paper"]
+    if not isinstance(cells, list):
+        c.error(r.pos("paper"), f"{field}.paper", f"expected a list of printed cells, one per column, found {_kind(cells)}")
+        return None, ()
+    if len(cells) != len(columns):
+        c.error(r.pos("paper"), f"{field}.paper",
+                f"expected {len(columns)} cells (one per column: {', '.join(col.name for col in columns)}), found {len(cells)}")
+        return None, ()
+    out = []
+    for j, (cell, col) in enumerate(zip(cells, columns)):
+        text = "" if cell is None else str(cell)
+        if isinstance(cell, (list, dict)):
+            c.error(cells.pos(j), f"{field}.paper[{col.name}]", f"expected the cell as printed (text), found {_kind(cell)}")
+            text = ""
+        if text.strip():
+            try:
+                parse_cell(col.kind, text, col.k)
+            except CellError as exc:
+                c.error(cells.pos(j), f"{field}.paper[{col.name}]", str(exc))
+        out.append(text)
+    return tuple(out), tuple(cells.positions)
+
+
+def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
+    out = []
+    ids = set()
+    for i, item in enumerate(c.seq(doc, "claims", "claims", required=False) or []):
+        field = f"claims[{i}]"
+        if not isinstance(item, dict):
+            c.error(doc["claims"].pos(i), field, f"expected a claim mapping, found {_kind(item)}")
+            continue
+        c.keys(item, ("id", "text", "where", "quantity", "value", "relation", "tolerance", "applies_to"), field)
+        cid = c.string(item, "id", f"{field}.id", default=f"claim{i}")
+        if cid in ids:
+            c.error(item.pos("id"), f"{field}.id", f"duplicate claim id {cid!r}")
+        ids.add(cid)
+        quantity = c.string(item, "quantity", f"{field}.quantity")
+        if quantity is not None and quantity not in CLAIM_QUANTITIES:
+            c.error(item.pos("quantity"), f"{field}.quantity",
+                    f"expected one of {', '.join(CLAIM_QUANTITIES)}, found {quantity!r}{_suggest(quantity, CLAIM_QUANTITIES)}")
+        value = c.string(item, "value", f"{field}.value")
+        if value is not None:
+            try:
+                parse_count(value)
+            except CellError as exc:
+                c.error(item.pos("value"), f"{field}.value", str(exc))
+        relation = c.string(item, "relation", f"{field}.relation", required=False, default="approx")
+        if relation not in ("approx", "less_than", "greater_than"):
+            c.error(item.pos("relation"), f"{field}.relation", f"expected approx, less_than or greater_than, found {relation!r}")
+        out.append(Claim(cid, item.line, c.string(item, "text", f"{field}.text", default=""),
+                         c.string(item, "where", f"{field}.where", required=False, default=""),
+                         quantity or "params", value or "0", relation,
+                         float(c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)),
+                         c.conditions(item, "applies_to", f"{field}.applies_to", options)))
+    return tuple(out)
+
+
+def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, ...]:
+    out = []
+    ids = set()
+    row_names = {r.name for r in rows}
+    col_names = [col.name for col in columns]
+    claim_ids = {cl.id for cl in claims}
+    for i, item in enumerate(c.seq(doc, "errata", "errata", required=False) or []):
+        field = f"errata[{i}]"
+        if not isinstance(item, dict):
+            c.error(doc["errata"].pos(i), field, f"expected an erratum mapping, found {_kind(item)}")
+            continue
+        c.keys(item, ("id", "row", "field", "claim", "printed", "expected", "arithmetic", "applies_to",
+                      "explanation", "source", "followed_by"), field)
+        eid = c.string(item, "id", f"{field}.id", default=f"erratum{i}")
+        if eid in ids:
+            c.error(item.pos("id"), f"{field}.id", f"duplicate erratum id {eid!r}")
+        ids.add(eid)
+        row = c.string(item, "row", f"{field}.row", required=False)
+        fname = c.string(item, "field", f"{field}.field", required=False)
+        claim = c.string(item, "claim", f"{field}.claim", required=False)
+        if (row is None) == (claim is None):
+            c.error(item, field, "expected either row (with field) or claim")
+        if row is not None:
+            if row not in row_names:
+                c.error(item.pos("row"), f"{field}.row", f"undefined row {row!r}{_suggest(row, row_names)}")
+            if fname is None:
+                c.error(item, f"{field}.field", "missing required field (the column name the erratum is about)")
+            elif fname not in col_names and fname != "rows":
+                c.error(item.pos("field"), f"{field}.field",
+                        f"unknown column {fname!r}{_suggest(fname, col_names)}; expected one of {', '.join(col_names)}")
+        if claim is not None and claim not in claim_ids:
+            c.error(item.pos("claim"), f"{field}.claim", f"undefined claim {claim!r}{_suggest(claim, claim_ids)}")
+        expected = item.get("expected")
+        if expected is None or isinstance(expected, (bool, list, dict)):
+            c.error(item.pos("expected") if "expected" in item else item, f"{field}.expected",
+                    "expected the value the arithmetic gives (a number or a cell as it should read)")
+        arithmetic = c.string(item, "arithmetic", f"{field}.arithmetic", default="")
+        if arithmetic:
+            try:
+                check_arithmetic(arithmetic, expected if isinstance(expected, (int, float)) else None)
+            except ArithmeticError_ as exc:
+                c.error(item.pos("arithmetic"), f"{field}.arithmetic", str(exc))
+        out.append(Erratum(eid, item.line, row, fname, claim, c.string(item, "printed", f"{field}.printed", required=False),
+                           expected, arithmetic, c.conditions(item, "applies_to", f"{field}.applies_to", options),
+                           c.string(item, "explanation", f"{field}.explanation", default=""),
+                           c.string(item, "source", f"{field}.source", default=""),
+                           c.string(item, "followed_by", f"{field}.followed_by", required=False, default="")))
+    return tuple(out)
+
+
+def _variants(c: _Checker, doc, options, rows, templates) -> dict:
+    raw = c.mapping(doc, "variants", "variants", required=False) or {}
+    out = {}
+    for vname, v in raw.items():
+        field = f"variants.{vname}"
+        if not isinstance(v, dict):
+            c.error(raw.pos(vname), field, f"expected a mapping with description and set, found {_kind(v)}")
+            continue
+        c.keys(v, ("description", "set"), field)
+        sets = c.mapping(v, "set", f"{field}.set") or {}
+        for key in sets:
+            problem = setting_problem(str(key), options, rows, templates)
+            if problem:
+                c.error(sets.pos(key), f"{field}.set.{key}", problem)
+        out[str(vname)] = Variant(str(vname), c.string(v, "description", f"{field}.description", required=False,
+                                                       default=""), dict(sets), v.line)
+    return out
+
+
+def setting_problem(key: str, options, rows, templates) -> str | None:
+    """Why `--set key=...` names nothing, or None when it names an option or a row's argument."""
+    if "." not in key:
+        if key in options:
+            return None
+        return f"unknown option {key!r}{_suggest(key, options)}; options: {', '.join(options) or 'none'}"
+    row_name, arg = key.split(".", 1)
+    matching = [r for r in rows if r.name == row_name]
+    if not matching:
+        return f"unknown row {row_name!r}{_suggest(row_name, [r.name for r in rows])}"
+    params = set()
+    for r in matching:
+        params |= set(r.args)
+        if r.template in templates:
+            params |= set(templates[r.template].params)
+    if arg not in params:
+        return f"row {row_name!r} has no argument {arg!r}{_suggest(arg, params)}; its arguments: {', '.join(sorted(params)) or 'none'}"
+    return None

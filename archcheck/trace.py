@@ -1,0 +1,479 @@
+"""One forward pass that records every module and functional op, allocating no weight or activation memory.
+
+How: the model lives on the meta device (no storage), and a TorchFunctionMode sees each call at the
+torch-function level (F.conv2d, torch.cat, F.relu, `x + y`, `x @ w`, tensor methods). For the ops that
+matter to an architecture we compute the output shape by arithmetic and return an empty meta tensor, so
+no meta kernel runs: the first use of meta kernels with Python decompositions (batch norm, cat, relu,
+add) or of a TorchDispatchMode costs about a second per process in lazy imports (DESIGN.md).
+Anything else falls back to its real meta kernel, which is slower on first use but always right.
+
+Counting conventions, per image (the input has batch 1):
+- MACs: multiply-accumulates of conv (k_h·k_w·C_in/groups·C_out·H_out·W_out), linear and matmul only;
+  batch norm, pooling, activations and additions count 0.
+- weights: conv/linear weight entries (no biases), each parameter tensor counted once.
+- params: every parameter tensor, counted once even when shared (tied) between layers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from .shapes import broadcast, conv_out, pair, pool_out
+
+WEIGHT_KINDS = ("conv", "linear", "matmul")
+
+
+@dataclass
+class Op:
+    index: int
+    kind: str                       # conv, linear, matmul, max_pool, avg_pool, adaptive_pool, norm, lrn,
+                                    # act, dropout, cat, add, mul, reshape, other
+    name: str                       # the function as called (conv2d, relu, __add__, ...)
+    module: str                     # innermost module path ("" = the root)
+    module_type: str
+    inputs: tuple[int, ...]         # value ids of tensor inputs (parameters excluded)
+    outputs: tuple[int, ...]
+    in_shapes: tuple[tuple[int, ...], ...]
+    out_shape: tuple[int, ...]
+    attrs: dict = field(default_factory=dict)
+    params: tuple[int, ...] = ()    # parameter keys first used by this op
+    param_numel: int = 0            # numel of those parameters
+    weights: int = 0                # conv/linear/matmul weight entries first used here
+    macs: int = 0
+
+    @property
+    def is_weight_layer(self) -> bool:
+        return self.kind in WEIGHT_KINDS and not self.attrs.get("depthwise", False) and (
+            self.kind != "matmul" or self.weights > 0)
+
+
+@dataclass
+class ModuleCall:
+    """A module's forward call, recorded when it returns (post-order, as torchsummary lists them)."""
+
+    path: str
+    type: str
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
+    out_shapes: tuple[tuple[int, ...], ...]
+    own_params: int                 # numel of parameters the module holds directly
+    own_trainable: int
+    first_op: int                   # index of the first op inside the call
+    end_op: int                     # one past the last op inside the call
+    depth: int                      # nesting depth (the root is 0)
+
+
+@dataclass
+class Trace:
+    input_shape: tuple[int, ...]
+    input_id: int
+    ops: list[Op]
+    calls: list[ModuleCall]
+    outputs: tuple[int, ...]        # value ids of the model's outputs, flattened
+    output_shapes: tuple[tuple[int, ...], ...]
+    total_params: int               # unique parameter entries of the whole model
+    trainable_params: int
+    value_depth: dict[int, int]     # weight-layer depth of every value (longest path from the input)
+
+    def calls_by_path(self) -> dict[str, ModuleCall]:
+        out = {}
+        for call in self.calls:
+            out.setdefault(call.path, call)
+        return out
+
+
+# -- argument binding for builtins (no inspect.signature for C functions) --------------------------------
+
+def _bind(args, kwargs, names, defaults=None):
+    out = dict(defaults or {})
+    for name, value in zip(names, args):
+        out[name] = value
+    out.update(kwargs)
+    return out
+
+
+def _shape(t) -> tuple[int, ...]:
+    return tuple(int(v) for v in t.shape)
+
+
+class _Rule:
+    __slots__ = ("kind", "names", "defaults", "compute", "inplace_arg")
+
+    def __init__(self, kind, names, defaults, compute, inplace_arg=None):
+        self.kind, self.names, self.defaults, self.compute, self.inplace_arg = kind, names, defaults, compute, inplace_arg
+
+
+def _conv(a):
+    x, w = a["input"], a["weight"]
+    xs, ws = _shape(x), _shape(w)
+    nd = len(ws) - 2
+    k = ws[2:]
+    s = _tuple(a["stride"], nd)
+    d = _tuple(a["dilation"], nd)
+    p = a["padding"]
+    if p == "same":
+        spatial = xs[2:]
+        p = tuple(dd * (kk - 1) // 2 for kk, dd in zip(k, d))
+    elif p == "valid":
+        p = (0,) * nd
+        spatial = tuple(conv_out(n, kk, ss, 0, dd) for n, kk, ss, dd in zip(xs[2:], k, s, d))
+    else:
+        p = _tuple(p, nd)
+        spatial = tuple(conv_out(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(xs[2:], k, s, p, d))
+    groups = int(a["groups"])
+    out = (xs[0], ws[0], *spatial)
+    macs = math.prod(out[1:]) * math.prod(ws[1:])
+    attrs = {"in_channels": xs[1], "out_channels": ws[0], "kernel": k, "stride": s, "padding": p, "dilation": d,
+             "groups": groups, "depthwise": groups > 1 and groups == xs[1], "bias": a.get("bias") is not None}
+    return out, macs, attrs
+
+
+def _tuple(v, n):
+    if isinstance(v, (list, tuple)):
+        return tuple(int(x) for x in v) if len(v) == n else tuple(int(v[0]) for _ in range(n))
+    return (int(v),) * n
+
+
+def _linear(a):
+    xs, ws = _shape(a["input"]), _shape(a["weight"])
+    out = (*xs[:-1], ws[0])
+    macs = math.prod(out[1:]) * ws[1] if len(out) > 1 else ws[0] * ws[1]
+    return out, macs, {"in_features": ws[1], "out_features": ws[0], "bias": a.get("bias") is not None}
+
+
+def _pool(kind):
+    def compute(a):
+        xs = _shape(a["input"])
+        nd = len(xs) - 2
+        k = _tuple(a["kernel_size"], nd)
+        stride = a.get("stride")
+        s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _tuple(stride, nd)
+        p = _tuple(a.get("padding", 0), nd)
+        d = _tuple(a.get("dilation", 1), nd)
+        ceil = bool(a.get("ceil_mode", False))
+        spatial = tuple(pool_out(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip(xs[2:], k, s, p, d))
+        attrs = {"pool": kind, "kernel": k, "stride": s, "padding": p, "ceil_mode": ceil}
+        if kind == "avg":
+            attrs["count_include_pad"] = bool(a.get("count_include_pad", True))
+        return (*xs[:2], *spatial), 0, attrs
+    return compute
+
+
+def _adaptive(kind):
+    def compute(a):
+        xs = _shape(a["input"])
+        nd = len(xs) - 2
+        size = a["output_size"]
+        size = size if isinstance(size, (list, tuple)) else (size,) * nd
+        spatial = tuple(n if o is None else int(o) for n, o in zip(xs[2:], size))
+        return (*xs[:2], *spatial), 0, {"pool": kind, "output_size": spatial, "adaptive": True}
+    return compute
+
+
+def _same(a):
+    return _shape(a["input"]), 0, {}
+
+
+def _dropout(a):
+    return _shape(a["input"]), 0, {"p": float(a.get("p", 0.5))}
+
+
+def _norm(kind):
+    def compute(a):
+        attrs = {"norm": kind}
+        if kind == "lrn":
+            attrs.update(size=a.get("size"), alpha=a.get("alpha", 1e-4), beta=a.get("beta", 0.75), k=a.get("k", 1.0))
+        else:
+            attrs["eps"] = a.get("eps")
+        return _shape(a["input"]), 0, attrs
+    return compute
+
+
+def _binary(a):
+    other = a["other"]
+    xs = _shape(a["input"])
+    if isinstance(other, torch.Tensor):
+        return broadcast(xs, _shape(other)), 0, {}
+    return xs, 0, {"scalar": other if isinstance(other, (int, float)) else None}
+
+
+def _cat(a):
+    tensors = list(a["tensors"])
+    shapes = [_shape(t) for t in tensors]
+    dim = a.get("dim", 0)
+    dim = dim % len(shapes[0])
+    out = list(shapes[0])
+    out[dim] = sum(s[dim] for s in shapes)
+    return tuple(out), 0, {"dim": dim, "sizes": tuple(s[dim] for s in shapes)}
+
+
+def _matmul(a):
+    xs, ys = _shape(a["input"]), _shape(a["other"])
+    if len(xs) == 1 and len(ys) == 1:
+        return (), xs[0], {}
+    x2 = xs if len(xs) > 1 else (1, xs[0])
+    y2 = ys if len(ys) > 1 else (ys[0], 1)
+    batch = broadcast(x2[:-2], y2[:-2])
+    out = (*batch, x2[-2], y2[-1])
+    macs = math.prod(out) * x2[-1]
+    if len(xs) == 1:
+        out = (*batch, y2[-1])
+    elif len(ys) == 1:
+        out = (*batch, x2[-2])
+    return out, macs, {"inner": x2[-1]}
+
+
+def _rules():
+    T = torch.Tensor
+    R = {}
+
+    def add(funcs, rule):
+        for f in funcs:
+            if f is not None:
+                R[f] = rule
+
+    conv_names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+    conv_def = {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1}
+    add([torch.conv1d, torch.conv2d, torch.conv3d], _Rule("conv", conv_names, conv_def, _conv))
+    add([F.linear], _Rule("linear", ("input", "weight", "bias"), {"bias": None}, _linear))
+    mp = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+    add([F.max_pool1d, F.max_pool2d, F.max_pool3d, torch.max_pool1d, torch.max_pool2d, torch.max_pool3d],
+        _Rule("max_pool", mp, {}, _pool("max")))
+    ap = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+    add([F.avg_pool1d, F.avg_pool2d, F.avg_pool3d], _Rule("avg_pool", ap, {}, _pool("avg")))
+    add([F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d],
+        _Rule("adaptive_pool", ("input", "output_size"), {}, _adaptive("avg")))
+    add([F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d],
+        _Rule("adaptive_pool", ("input", "output_size", "return_indices"), {}, _adaptive("max")))
+    add([F.batch_norm], _Rule("norm", ("input", "running_mean", "running_var", "weight", "bias", "training",
+                                       "momentum", "eps"), {}, _norm("batch")))
+    add([F.layer_norm], _Rule("norm", ("input", "normalized_shape", "weight", "bias", "eps"), {}, _norm("layer")))
+    add([F.group_norm], _Rule("norm", ("input", "num_groups", "weight", "bias", "eps"), {}, _norm("group")))
+    add([F.instance_norm], _Rule("norm", ("input",), {}, _norm("instance")))
+    add([F.local_response_norm], _Rule("lrn", ("input", "size", "alpha", "beta", "k"), {}, _norm("lrn")))
+    act = ("input", "inplace")
+    for f in (F.relu, F.relu6, F.elu, F.selu, F.celu, F.silu, F.mish, F.hardswish, F.hardsigmoid):
+        add([f], _Rule("act", act, {}, _same, inplace_arg="inplace"))
+    add([F.hardtanh], _Rule("act", ("input", "min_val", "max_val", "inplace"), {}, _same, inplace_arg="inplace"))
+    add([F.leaky_relu], _Rule("act", ("input", "negative_slope", "inplace"), {}, _same, inplace_arg="inplace"))
+    add([torch.relu, T.relu, F.gelu, torch.sigmoid, T.sigmoid, F.sigmoid, torch.tanh, T.tanh, F.tanh,
+         F.softmax, F.log_softmax, torch.softmax, T.softmax, T.log_softmax], _Rule("act", ("input",), {}, _same))
+    add([torch.relu_, T.relu_, F.relu_, T.sigmoid_, T.tanh_],
+        _Rule("act", ("input",), {}, _same, inplace_arg=True))
+    drop = ("input", "p", "training", "inplace")
+    add([F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout],
+        _Rule("dropout", drop, {}, _dropout, inplace_arg="inplace"))
+    bin_names = ("input", "other", "alpha")
+    for kind, names in (("add", ("add", "__add__", "__radd__", "sub", "__sub__", "__rsub__")),
+                        ("mul", ("mul", "__mul__", "__rmul__", "div", "__truediv__", "__rtruediv__"))):
+        funcs = [getattr(T, n, None) for n in names] + [getattr(torch, n, None) for n in ("add", "sub", "mul", "div")
+                                                           if n in names]
+        add(funcs, _Rule(kind, bin_names, {}, _binary))
+        inplace = [getattr(T, n, None) for n in names_inplace(kind)]
+        add(inplace, _Rule(kind, bin_names, {}, _binary, inplace_arg=True))
+    add([torch.cat, torch.concat, getattr(torch, "concatenate", None)], _Rule("cat", ("tensors", "dim"), {}, _cat))
+    add([torch.matmul, T.matmul, T.__matmul__, torch.mm, T.mm, torch.bmm, T.bmm],
+        _Rule("matmul", ("input", "other"), {}, _matmul))
+    add([T.__rmatmul__], _Rule("matmul", ("other", "input"), {}, _matmul))
+    return R
+
+
+def names_inplace(kind):
+    return ("add_", "__iadd__", "sub_", "__isub__") if kind == "add" else ("mul_", "__imul__", "div_", "__itruediv__")
+
+
+_RULES = None
+
+
+class _Recorder(TorchFunctionMode):
+    def __init__(self, tracer: "_Tracer"):
+        super().__init__()
+        self.t = tracer
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        rule = _RULES.get(func)
+        t = self.t
+        if rule is not None:
+            a = _bind(args, kwargs, rule.names, rule.defaults)
+            x = a.get("input", a.get("tensors"))
+            if not isinstance(x, torch.Tensor) and rule.kind != "cat":
+                return func(*args, **kwargs)
+            out_shape, macs, attrs = rule.compute(a)
+            inplace = rule.inplace_arg is True or (isinstance(rule.inplace_arg, str) and bool(a.get(rule.inplace_arg)))
+            if inplace:
+                out = x
+            else:
+                ref = x if isinstance(x, torch.Tensor) else x[0]
+                out = torch.empty(out_shape, dtype=ref.dtype, device=ref.device)
+            t.record(rule.kind, func, args, kwargs, out, out_shape, macs, attrs, a)
+            if rule.kind == "max_pool" and a.get("return_indices"):
+                return out, torch.empty(out_shape, dtype=torch.long, device=out.device)
+            return out
+        result = func(*args, **kwargs)
+        if t.records_fallback(result):
+            t.record_generic(func, args, kwargs, result)
+        return result
+
+
+def _name(func) -> str:
+    return getattr(func, "__name__", None) or type(func).__name__
+
+
+class _Tracer:
+    def __init__(self, model: nn.Module):
+        self.model = model
+        self.paths = {id(m): (name, m) for name, m in model.named_modules()}
+        self.values: dict[int, int] = {}          # id(tensor) -> value id
+        self.keep: list = []                      # keep traced tensors alive so ids stay unique
+        self.next_value = 0
+        self.seen_params: set[int] = set()
+        self.ops: list[Op] = []
+        self.calls: list[ModuleCall] = []
+        self.stack: list[tuple[str, str, int, tuple]] = []
+        self.depth: dict[int, int] = {}
+
+    # -- values ------------------------------------------------------------------------------------
+    def value_of(self, t) -> int:
+        key = id(t)
+        v = self.values.get(key)
+        if v is None:
+            v = self.next_value
+            self.next_value += 1
+            self.values[key] = v
+            self.keep.append(t)
+            self.depth[v] = 0
+        return v
+
+    def new_value(self, t) -> int:
+        v = self.next_value
+        self.next_value += 1
+        if id(t) not in self.values:
+            self.keep.append(t)
+        self.values[id(t)] = v
+        return v
+
+    # -- ops ---------------------------------------------------------------------------------------
+    def record(self, kind, func, args, kwargs, out, out_shape, macs, attrs, bound):
+        tensors, params = [], []
+        for t in _iter_tensors(args, kwargs):
+            (params if isinstance(t, nn.Parameter) else tensors).append(t)
+        inputs = tuple(self.value_of(t) for t in tensors)
+        new_params, numel, weights = [], 0, 0
+        weight = bound.get("weight") if kind in ("conv", "linear") else None
+        if kind == "matmul":
+            weight = next((t for t in (bound.get("other"), bound.get("input")) if isinstance(t, nn.Parameter)), None)
+        for p in params:
+            if id(p) not in self.seen_params:
+                self.seen_params.add(id(p))
+                new_params.append(id(p))
+                numel += p.numel()
+                if p is weight:
+                    weights += p.numel()
+        module, mtype = (self.stack[-1][0], self.stack[-1][1]) if self.stack else ("", type(self.model).__name__)
+        in_shapes = tuple(_shape(t) for t in tensors)
+        output = self.new_value(out)
+        depth = max((self.depth.get(v, 0) for v in inputs), default=0)
+        op = Op(len(self.ops), kind, _name(func), module, mtype, inputs, (output,), in_shapes, tuple(out_shape),
+                attrs, tuple(new_params), numel, weights, int(macs))
+        self.depth[output] = depth + (1 if op.is_weight_layer else 0)
+        self.ops.append(op)
+
+    def records_fallback(self, result) -> bool:
+        if isinstance(result, torch.Tensor):
+            return True
+        return isinstance(result, (tuple, list)) and any(isinstance(r, torch.Tensor) for r in result)
+
+    def record_generic(self, func, args, kwargs, result):
+        outs = [result] if isinstance(result, torch.Tensor) else [r for r in result if isinstance(r, torch.Tensor)]
+        tensors = [t for t in _iter_tensors(args, kwargs) if not isinstance(t, nn.Parameter)]
+        inputs = tuple(self.value_of(t) for t in tensors)
+        params = [t for t in _iter_tensors(args, kwargs) if isinstance(t, nn.Parameter) and id(t) not in self.seen_params]
+        for p in params:
+            self.seen_params.add(id(p))
+        name = _name(func)
+        kind = "reshape" if name in _RESHAPES else "other"
+        module, mtype = (self.stack[-1][0], self.stack[-1][1]) if self.stack else ("", type(self.model).__name__)
+        depth = max((self.depth.get(v, 0) for v in inputs), default=0)
+        outputs = []
+        for o in outs:
+            v = self.new_value(o)
+            self.depth[v] = depth
+            outputs.append(v)
+        self.ops.append(Op(len(self.ops), kind, name, module, mtype, inputs, tuple(outputs),
+                           tuple(_shape(t) for t in tensors), _shape(outs[0]), {},
+                           tuple(id(p) for p in params), sum(p.numel() for p in params), 0, 0))
+
+    # -- modules -----------------------------------------------------------------------------------
+    def pre_hook(self, module, inputs):
+        path, _ = self.paths.get(id(module), (None, None))
+        if path is None:
+            parent = self.stack[-1][0] if self.stack else ""
+            path = f"{parent}.<{type(module).__name__}>" if parent else f"<{type(module).__name__}>"
+        ins = tuple(self.value_of(t) for t in _iter_tensors(inputs, {}) if not isinstance(t, nn.Parameter))
+        self.stack.append((path, type(module).__name__, len(self.ops), ins))
+
+    def post_hook(self, module, inputs, output):
+        if not self.stack:
+            return
+        path, mtype, first, ins = self.stack.pop()
+        outs = [t for t in _iter_tensors((output,), {})]
+        out_ids = tuple(self.value_of(t) for t in outs)
+        own = [p for p in module.parameters(recurse=False)]
+        self.calls.append(ModuleCall(path, mtype, ins, out_ids, tuple(_shape(t) for t in outs),
+                                     sum(p.numel() for p in own), sum(p.numel() for p in own if p.requires_grad),
+                                     first, len(self.ops), len(self.stack)))
+
+
+_RESHAPES = {"view", "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "contiguous", "expand",
+             "view_as", "reshape_as", "__getitem__", "chunk", "split", "t", "narrow", "clone", "detach", "to"}
+
+
+def _iter_tensors(args, kwargs):
+    stack = list(args) + list(kwargs.values())
+    out = []
+    while stack:
+        a = stack.pop(0)
+        if isinstance(a, torch.Tensor):
+            out.append(a)
+        elif isinstance(a, (list, tuple)):
+            stack[0:0] = list(a)
+        elif isinstance(a, dict):
+            stack[0:0] = list(a.values())
+    return out
+
+
+def trace_model(model: nn.Module, input_shape, train: bool = True) -> Trace:
+    """Run one forward pass of `model` (built on the meta device) on a batch-1 meta input."""
+    global _RULES
+    if _RULES is None:
+        _RULES = _rules()
+    tracer = _Tracer(model)
+    was_training = model.training
+    model.train(train)
+    x = torch.empty((1, *input_shape), device="meta")
+    input_id = tracer.value_of(x)
+    pre = nn.modules.module.register_module_forward_pre_hook(tracer.pre_hook)
+    post = nn.modules.module.register_module_forward_hook(tracer.post_hook)
+    try:
+        with _Recorder(tracer), torch.no_grad():
+            out = model(x)
+    finally:
+        pre.remove()
+        post.remove()
+        model.train(was_training)
+    outs = _iter_tensors((out,), {})
+    out_ids = tuple(tracer.value_of(t) for t in outs)
+    seen, total, trainable = set(), 0, 0
+    for p in model.parameters():
+        if id(p) not in seen:
+            seen.add(id(p))
+            total += p.numel()
+            trainable += p.numel() if p.requires_grad else 0
+    return Trace(tuple(input_shape), input_id, tracer.ops, tracer.calls, out_ids, tuple(_shape(t) for t in outs),
+                 total, trainable, tracer.depth)
