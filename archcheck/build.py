@@ -282,7 +282,9 @@ class _Builder:
 
     # -- rows --------------------------------------------------------------------------------------
     def row(self, row: Row, shape):
-        env = {**self.spec.options, **row.args}
+        # A row argument may name an option (`pool_proj: pool_proj_4c_4d`): it takes the option's value.
+        opts = self.spec.options
+        env = {**opts, **{k: opts[v] if isinstance(v, str) and v in opts else v for k, v in row.args.items()}}
         where = f"rows ({row.name})"
         if row.template:
             t = self.spec.templates[row.template]

@@ -50,7 +50,10 @@ def fmt_count(value: float, col: Column) -> str:
 class _Comparer:
     def __init__(self, spec: Spec):
         self.spec = spec
-        self.applicable = [e for e in spec.errata if all(c.holds(spec.options) for c in e.applies_to)]
+        # An erratum about a claim applies only where the claim does (a claim that is n/a explains nothing).
+        claims = {c.id: c for c in spec.claims}
+        self.applicable = [e for e in spec.errata if all(c.holds(spec.options) for c in e.applies_to)
+                           and (e.claim not in claims or all(c.holds(spec.options) for c in claims[e.claim].applies_to))]
         self.used: set[str] = set()
 
     def erratum_for(self, row: str | None, field: str | None, claim: str | None = None) -> Erratum | None:

@@ -303,7 +303,8 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
         if key not in raw:
             c.error(item.pos(kind), f"{field}.{kind}.{key}", "missing required argument")
     tag = c.string(item, "tag", f"{field}.tag", required=False)
-    when = c.conditions(item, "when", f"{field}.when", options)
+    # A layer may depend on its template's parameters as well as on options (`when: not pool_proj`).
+    when = c.conditions(item, "when", f"{field}.when", names)
     return Layer(kind, args, tag, when, where[0])
 
 
