@@ -1,0 +1,34 @@
+"""`archcheck summary SPEC`: Markdown model-summary tables of the network a spec describes."""
+from __future__ import annotations
+
+from ..output import emit
+
+HELP = "print Markdown model-summary tables (torchsummary style, or the paper's columns beside measured ones)"
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("summary", help=HELP,
+                       description="Build the network a spec describes, trace it once and print a Markdown "
+                                   "model summary: one row per layer with output shape and parameters "
+                                   "(--style torchsummary), or the paper's table beside the measurements "
+                                   "(--style paper).")
+    p.add_argument("spec", help="a spec file, e.g. specs/inception_v2.yaml")
+    p.add_argument("--style", choices=("torchsummary", "paper"), default="torchsummary")
+    common(p)
+
+
+def run(args) -> int:
+    from ..render.summary import render_paper_summary, render_torchsummary
+    from ..spec import load_spec
+    from ..summary import summarize
+    from ..verify import make_report, totals_of, trace_spec
+
+    spec = load_spec(args.spec, args.variant, args.sets)
+    _, trace, spans = trace_spec(spec)
+    if args.style == "paper":
+        text = render_paper_summary(make_report(spec, trace, spans))
+    else:
+        totals = totals_of(trace, spec, {}, spans)
+        text = render_torchsummary(summarize(spec, trace, totals.params_without_aux))
+    emit(text, args.output)
+    return 0
