@@ -6,6 +6,8 @@ Nothing here imports torch at module level, so `--help` and usage errors answer 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import sys
 
@@ -42,11 +44,29 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector for one command, restoring its state after.
+
+    A command makes few reference cycles, but once torch is imported every full collection walks its
+    ~165,000 objects (about 80 ms, several times per run), and `import torch` itself runs ~0.2 s faster
+    without collections. Code that runs real-weight models (--crosscheck) resumes collection itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def main(argv=None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
-        return importlib.import_module(f"archcheck.commands.{args.command}").run(args)
+        with gc_paused():
+            return importlib.import_module(f"archcheck.commands.{args.command}").run(args)
     except KeyboardInterrupt:
         print("archcheck: interrupted", file=sys.stderr)
         return EXIT_INPUT
