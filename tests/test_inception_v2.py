@@ -79,6 +79,10 @@ def test_claims(default_report):
     # 2,032,600,064 / 1,582,671,872 = 1.284: about 30% as well
     assert standard["cost-plus-30pct-standard-conv1"].status == "ok"
     assert standard["params-13.6M"].status == "known" and standard["params-13.6M"].measured == "11,264,192"
+    # TF-slim's 576 chain with a standard conv1: 9408 + 114688 + 10025984 + 1024000 = 11,174,080
+    slim = {c.id: c for c in verify(load_spec(SPEC, "tf-slim", ["first_conv=standard"])).claims}
+    assert slim["params-13.6M"].status == "known" and slim["params-13.6M"].measured == "11,174,080"
+    assert slim["cost-plus-30pct-standard-conv1"].status == "ok"   # 2,018,851,840 / 1,582,671,872 = 1.276
 
 
 def _without_errata(text: str) -> str:

@@ -121,3 +121,5 @@ def test_bad_style_and_unknown_variant_are_usage_errors(cli):
     assert code == 2 and "invalid choice" in err
     code, _, err = cli("summary", SPEC, "--variant", "nope")
     assert code == 2 and "unknown variant 'nope'" in err and "example" in err
+    code, out, err = cli("summary", "specs/missing.yaml")
+    assert (code, out) == (2, "") and err == "archcheck: error: specs/missing.yaml: no such file\n"

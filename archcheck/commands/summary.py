@@ -13,7 +13,9 @@ def register(sub, common) -> None:
                                    "(--style torchsummary), or the paper's table beside the measurements "
                                    "(--style paper).")
     p.add_argument("spec", help="a spec file, e.g. specs/inception_v2.yaml")
-    p.add_argument("--style", choices=("torchsummary", "paper"), default="torchsummary")
+    p.add_argument("--style", choices=("torchsummary", "paper"), default="torchsummary",
+                   help="torchsummary (default): Layer (type) | Output Shape | Param # per layer, then totals; "
+                        "paper: the paper's printed columns beside the measured ones")
     common(p)
 
 
