@@ -122,7 +122,9 @@ class _Builder:
         return mods, shape
 
     def layer(self, layer: Layer, shape, env, path: str, where: str):
-        a = {k: self.value(v, env, layer.line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
+        # `use` names a template, not a value; its args are evaluated below, in this scope.
+        a = layer.args if layer.kind == "use" else {
+            k: self.value(v, env, layer.line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
         kind, line, dev = layer.kind, layer.line, self.device
         where = f"{where}: {kind}"
         if kind in ("conv", "sepconv"):
@@ -216,7 +218,10 @@ class _Builder:
             return nn.Sequential(parts), (out,)
         if kind == "use":
             template = self.spec.templates[a["template"]]
-            inner = {**env, **{k: self.value(v, env, line, where) for k, v in (layer.args.get("args") or {}).items()}}
+            # The used template sees the options and its own arguments, not the caller's parameters
+            # (which would otherwise override its defaults of the same name).
+            args = {k: self.value(v, env, line, where) for k, v in (layer.args.get("args") or {}).items()}
+            inner = {**self.spec.options, **args}
             return self.template(template, inner, shape, path, line, where)
         self.fail(line, where, f"unknown layer kind {kind!r}")
 

@@ -180,7 +180,10 @@ def compare_rows(spec: Spec, measures: dict[str, RowMeasure]):
             continue
         m = measures.get(row.name)
         cells = []
-        if row.paper is not None:
+        if row.absent is not None and row.paper is not None:
+            cells, finding = _absent_row(comparer, spec, row)
+            findings += [finding] if finding else []
+        elif row.paper is not None:
             for j, (col, text) in enumerate(zip(spec.columns, row.paper)):
                 line = row.paper_lines[j][0] if j < len(row.paper_lines) else row.line
                 if not text.strip():
@@ -196,6 +199,16 @@ def compare_rows(spec: Spec, measures: dict[str, RowMeasure]):
                     findings.append(finding)
         results.append((row, cells, m))
     return results, findings, comparer
+
+
+def _absent_row(comparer: _Comparer, spec: Spec, row):
+    """A printed row the build deliberately lacks: one judgment for the whole row (erratum field `rows`)."""
+    printed = " ".join(t.strip() for t in row.paper if t.strip()) or row.name
+    status, finding = comparer.judge(row.name, "rows", printed, False, "not built", None, None,
+                                     f"absent from this build: {row.absent}", row.line)
+    cells = [Cell(col.name, t, "not built" if t.strip() else "", status if t.strip() else "")
+             for col, t in zip(spec.columns, row.paper)]
+    return cells, finding
 
 
 def compare_claims(spec: Spec, totals: Totals, comparer: _Comparer):
@@ -243,14 +256,22 @@ def compare_claims(spec: Spec, totals: Totals, comparer: _Comparer):
 
 
 def unused_errata_findings(spec: Spec, comparer: _Comparer) -> list[Finding]:
-    """An applicable erratum that matched no cell names a row or field the build no longer has."""
+    """An applicable erratum that matched no cell names a row or field the build no longer has.
+
+    An erratum about a sentence of the text (`text:`) has no cell to match: it is listed as known."""
     out = []
     for e in comparer.applicable:
         if e.id in comparer.used:
             continue
-        where = f"claim {e.claim}" if e.claim else f"{e.row}, {e.field}"
+        if e.text:
+            arithmetic = f": {e.arithmetic}" if e.arithmetic else ""
+            out.append(Finding(e.where or "text", "text", e.printed or "", "—", None, KNOWN,
+                               f"{e.target}: \"{' '.join(e.text.split())}\": printed {e.printed}; for this build it "
+                               f"should read {_show(e.expected)}; known erratum {e.id}{arithmetic}. "
+                               f"{_first_sentence(e.explanation)}", e.id, e.line))
+            continue
         out.append(Finding(e.row or e.claim, e.field or "claim", e.printed or "", "—", None, MISMATCH,
-                           f"erratum {e.id} applies to this build but matched nothing ({where} has no printed "
+                           f"erratum {e.id} applies to this build but matched nothing ({e.target} has no printed "
                            f"cell in this build); the erratum is stale", e.id, e.line))
     return out
 

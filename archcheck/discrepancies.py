@@ -55,13 +55,13 @@ def render(entries: list[Entry]) -> str:
         body = []
         for e in items:
             err = e.erratum
-            where = f"claim {err.claim}" if err.claim else f"{err.row}, {err.field}"
+            where = err.target
             body.append([f"`{err.id}`", esc(where), esc(e.printed), esc(e.measured or "—"),
                          esc(e.build or "no declared build"), e.status or "—"])
         parts += [table(["erratum", "where", "printed", "measured", "build", "status"], body), ""]
         for e in items:
             err = e.erratum
-            where = f"claim {err.claim}" if err.claim else f"{err.row}, {err.field}"
+            where = err.target
             parts += [f"### `{err.id}`: {esc(where)}", ""]
             if err.arithmetic:
                 parts.append(f"- Arithmetic: `{err.arithmetic}`")

@@ -115,7 +115,7 @@ def value_shapes(trace: Trace) -> dict[int, tuple]:
 
 def combine(name: str, parts: list[RowMeasure], transitions: set[str]) -> RowMeasure:
     """A printed row made of several built rows ("3×Inception"): chain them."""
-    if len(parts) == 1:
+    if len(parts) == 1 and parts[0].name == name and name not in transitions:
         return parts[0]
     m = RowMeasure(name, True, input=parts[0].input, output=parts[-1].output,
                    contributors=tuple(p.name for p in parts))

@@ -63,12 +63,14 @@ class Shape:
 def parse_shape(text: str, need_channels: bool = True) -> Shape:
     s = str(text).strip()
     parts = [p.strip() for p in re.split(_TIMES, s)]
-    if not all(re.fullmatch(r"\d+", p) for p in parts) or len(parts) not in ((3,) if need_channels else (2, 3)):
-        want = "H×W×C such as 112×112×64" if need_channels else "H×W or H×W×C"
+    if not all(re.fullmatch(r"\d+", p) for p in parts) or len(parts) not in ((1, 3) if need_channels else (2, 3)):
+        want = "H×W×C such as 112×112×64, or C" if need_channels else "H×W or H×W×C"
         raise CellError(f"expected a size {want}, found {text!r}")
     nums = [int(p) for p in parts]
     if min(nums) <= 0:
         raise CellError(f"sizes must be positive, found {text!r}")
+    if len(nums) == 1:   # a vector of C features ("1536" after the average pooling), read as 1×1×C
+        return Shape(s, 1, 1, nums[0])
     return Shape(s, nums[0], nums[1], nums[2] if len(nums) == 3 else None)
 
 
@@ -135,12 +137,15 @@ class Label:
 def parse_label(text: str) -> Label:
     s = str(text).strip()
     repeat = rate = None
-    m = re.match(rf"(\d+)\s*{_TIMES}\s*\S", s)
+    m = re.match(rf"(\d+)\s*{_TIMES}\s*(?!\d)\S", s)   # "3×Inception", not the kernel of "3×3 Conv"
     if m:
         repeat = int(m.group(1))
     m = re.search(r"\((\d+(?:\.\d+)?)\s*%\)", s)
     if m:
         rate = float(m.group(1)) / 100
+    m = re.search(r"\(keep\s+(0?\.\d+|1(?:\.0+)?)\)", s, flags=re.I)   # "Dropout (keep 0.8)": drops 20%
+    if m:
+        rate = round(1 - float(m.group(1)), 12)
     return Label(s, repeat, rate)
 
 

@@ -109,6 +109,17 @@ class Erratum:
     explanation: str
     source: str
     followed_by: str = ""          # which implementations follow which resolution
+    text: str = ""                 # an erratum about a sentence of the paper's text (no row, no claim)
+    where: str = ""                # where that sentence is (Section 6, Figure 18 caption)
+
+    @property
+    def target(self) -> str:
+        """What the erratum is about, for people: a row and field, a claim, or a place in the text."""
+        if self.claim:
+            return f"claim {self.claim}"
+        if self.row:
+            return f"{self.row}, {self.field}"
+        return f"text ({self.where})" if self.where else "text"
 
 
 @dataclass(frozen=True)

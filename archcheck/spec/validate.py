@@ -417,8 +417,8 @@ def _templates(c: _Checker, doc, options) -> dict:
                 branches.append(Branch(bname, blayers, c.conditions(b, "when", f"{bfield}.when", names), b.line))
             if merge == "residual":
                 if "expansion" in t:
-                    expansion = _layer(c, {"conv": t["expansion"]} if isinstance(t["expansion"], dict) else t["expansion"],
-                                       t.pos("expansion"), f"{field}.expansion", names, options, raw)
+                    expansion = _layer(c, _as_conv(t["expansion"], t.pos("expansion")), t.pos("expansion"),
+                                       f"{field}.expansion", names, options, raw)
                 else:
                     c.error(t, f"{field}.expansion", "missing required field (the linear 1×1 filter-expansion conv)")
         scale = t.get("scale", 1.0)
@@ -438,6 +438,18 @@ def _templates(c: _Checker, doc, options) -> dict:
                                    c.string(t, "figure", f"{field}.figure", required=False, default=""), t.line)
     _check_template_cycles(c, raw, out)
     return out
+
+
+def _as_conv(raw, where):
+    """`expansion: {out: ..., kernel: 1}` is a conv's arguments: wrap them as the layer {conv: ...},
+    keeping positions so that a problem in them still names its line. A full layer mapping
+    (`{conv: {...}, tag: ...}`) is kept as it is."""
+    if not isinstance(raw, dict) or "conv" in raw:
+        return raw
+    item = LDict(conv=raw)
+    item.line, item.column = where
+    item.positions["conv"] = where
+    return item
 
 
 def _uses(template: Template):
@@ -527,6 +539,9 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
             c.error(r.pos("paper_row"), f"{field}.paper_row",
                     f"expected the name of an earlier row with printed cells, found {paper_row!r}"
                     f"{_suggest(paper_row, printed)}")
+        if paper_row is not None and r.get("aux") is True:
+            c.error(r.pos("paper_row"), f"{field}.paper_row",
+                    "an auxiliary row branches off the network; expected no paper_row (it cannot be part of a printed row)")
         absent = c.string(r, "absent", f"{field}.absent", required=False)
         if absent is not None and cells is None:
             c.error(r.pos("absent"), f"{field}.absent", "only a printed row (with paper cells) can be absent")
@@ -620,7 +635,7 @@ def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, 
             c.error(doc["errata"].pos(i), field, f"expected an erratum mapping, found {_kind(item)}")
             continue
         c.keys(item, ("id", "row", "field", "claim", "printed", "expected", "arithmetic", "applies_to",
-                      "explanation", "source", "followed_by"), field)
+                      "explanation", "source", "followed_by", "text", "where"), field)
         eid = c.string(item, "id", f"{field}.id", default=f"erratum{i}")
         if eid in ids:
             c.error(item.pos("id"), f"{field}.id", f"duplicate erratum id {eid!r}")
@@ -628,8 +643,11 @@ def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, 
         row = c.string(item, "row", f"{field}.row", required=False)
         fname = c.string(item, "field", f"{field}.field", required=False)
         claim = c.string(item, "claim", f"{field}.claim", required=False)
-        if (row is None) == (claim is None):
-            c.error(item, field, "expected either row (with field) or claim")
+        text = c.string(item, "text", f"{field}.text", required=False)
+        if sum(v is not None for v in (row, claim, text)) != 1:
+            c.error(item, field, "expected exactly one of row (with field), claim, or text (a sentence of the paper)")
+        if text is not None and "printed" not in item:
+            c.error(item, f"{field}.printed", "missing required field (what the sentence of the text says)")
         if row is not None:
             if row not in row_names:
                 c.error(item.pos("row"), f"{field}.row", f"undefined row {row!r}{_suggest(row, row_names)}")
@@ -654,7 +672,8 @@ def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, 
                            expected, arithmetic, c.conditions(item, "applies_to", f"{field}.applies_to", options),
                            c.string(item, "explanation", f"{field}.explanation", default=""),
                            c.string(item, "source", f"{field}.source", default=""),
-                           c.string(item, "followed_by", f"{field}.followed_by", required=False, default="")))
+                           c.string(item, "followed_by", f"{field}.followed_by", required=False, default=""),
+                           text or "", c.string(item, "where", f"{field}.where", required=False, default="")))
     return tuple(out)
 
 
