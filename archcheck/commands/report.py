@@ -22,12 +22,19 @@ def register(sub, common) -> None:
 
 
 def spec_report(path: str) -> str:
-    """The per-spec report: verify (default build) followed by the model summary."""
+    """The per-spec report: verify (default build), then the model summary, from one trace."""
     from ..render import render
+    from ..render.summary import render_torchsummary
     from ..spec import load_spec
-    from ..verify import verify
+    from ..summary import summarize
+    from ..verify import make_report, trace_spec
 
-    return render(verify(load_spec(path)), "markdown")
+    spec = load_spec(path)
+    _, trace, spans = trace_spec(spec)
+    report = make_report(spec, trace, spans)
+    summary = summarize(spec, trace, report.totals.params_without_aux)
+    return "\n".join([render(report, "markdown").rstrip("\n"), "", "## Model summary", "",
+                      render_torchsummary(summary)])
 
 
 def build_outputs(spec_paths: list[str], directory: str) -> dict[str, str]:
