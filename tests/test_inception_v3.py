@@ -7,30 +7,16 @@ arithmetic, never from the spec's own structural values.
 from __future__ import annotations
 
 import pytest
-import torch
 
 from archcheck import load_spec, verify
 from archcheck.spec import load_spec_text
 
 from .conftest import SPECS
+from .reference_counts import macs as _macs
+from .reference_counts import params as _params
 
 SPEC = "specs/inception_v3.yaml"
 AUX = (768 * 128 + 2 * 128) + (25 * 128 * 768 + 2 * 768) + (768 * 1000 + 1000)   # figure 8 head, with BN
-
-
-def _params(module) -> int:
-    return sum({id(p): p.numel() for p in module.parameters()}.values())
-
-
-def _macs(factory) -> int:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.device("meta"):
-        model = factory().eval()
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        model(torch.empty(1, 3, 299, 299, device="meta"))
-    return counter.get_total_flops() // 2          # FLOPs = 2 × multiply-adds for conv and linear
 
 
 @pytest.fixture(scope="module")
