@@ -82,7 +82,7 @@ def measure_span(name: str, span: RowSpan, trace: Trace, shapes: dict[int, tuple
         m.params += op.param_numel
         m.weights += op.weights
         m.macs += op.macs
-        if op.kind in SPATIAL_KINDS:
+        if op.kind in SPATIAL_KINDS or "kernel" in op.attrs:   # an evenly dividing adaptive pool has one too
             # The printed patch describes the row's main layer: the last one with a spatial kernel
             # (a 3×3 after its 1×1 reduce; the depthwise 7×7 of a separable conv, not its pointwise 1×1).
             if m.patch is None or max(op.attrs["kernel"]) > 1 or max(m.patch[0]) == 1:

@@ -126,6 +126,10 @@ def _conv(a):
         p = _tuple(p, nd)
         spatial = tuple(conv_out(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(xs[2:], k, s, p, d))
     groups = int(a["groups"])
+    if len(xs) != nd + 2 or xs[1] != ws[1] * groups or any(n <= 0 for n in spatial):
+        # what PyTorch would refuse must not trace: a foreign model that fails on the spec's input
+        raise RuntimeError(f"conv{nd}d: an input of shape {list(xs)} does not fit a weight of shape {list(ws)} "
+                           f"with groups={groups}, stride {s}, padding {p}")
     out = (xs[0], ws[0], *spatial)
     macs = math.prod(out[1:]) * math.prod(ws[1:])
     attrs = {"in_channels": xs[1], "out_channels": ws[0], "kernel": k, "stride": s, "padding": p, "dilation": d,
@@ -141,6 +145,9 @@ def _tuple(v, n):
 
 def _linear(a):
     xs, ws = _shape(a["input"]), _shape(a["weight"])
+    if not xs or xs[-1] != ws[1]:
+        raise RuntimeError(f"linear: an input of shape {list(xs)} does not fit a weight of shape {list(ws)} "
+                           f"({ws[1]} input features)")
     out = (*xs[:-1], ws[0])
     macs = math.prod(out[1:]) * ws[1] if len(out) > 1 else ws[0] * ws[1]
     return out, macs, {"in_features": ws[1], "out_features": ws[0], "bias": a.get("bias") is not None}
@@ -157,6 +164,9 @@ def _pool(kind):
         d = _tuple(a.get("dilation", 1), nd)
         ceil = bool(a.get("ceil_mode", False))
         spatial = tuple(pool_out(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip(xs[2:], k, s, p, d))
+        if any(n <= 0 for n in spatial):
+            raise RuntimeError(f"{kind} pool: an input of shape {list(xs)} is too small for kernel {k}, stride {s}, "
+                               f"padding {p}")
         attrs = {"pool": kind, "kernel": k, "stride": s, "padding": p, "ceil_mode": ceil}
         if kind == "avg":
             attrs["count_include_pad"] = bool(a.get("count_include_pad", True))
@@ -171,7 +181,14 @@ def _adaptive(kind):
         size = a["output_size"]
         size = size if isinstance(size, (list, tuple)) else (size,) * nd
         spatial = tuple(n if o is None else int(o) for n, o in zip(xs[2:], size))
-        return (*xs[:2], *spatial), 0, {"pool": kind, "output_size": spatial, "adaptive": True}
+        attrs = {"pool": kind, "output_size": spatial, "adaptive": True}
+        if all(n % o == 0 for n, o in zip(xs[2:], spatial)):
+            # Evenly divided, it is exactly a fixed pool with kernel = stride = n/o (a single window,
+            # o = 1, is written with stride 1, as papers print a global pool: "7×7/1").
+            k = tuple(n // o for n, o in zip(xs[2:], spatial))
+            attrs.update(kernel=k, stride=tuple(1 if o == 1 else kk for kk, o in zip(k, spatial)),
+                         padding=(0,) * nd, ceil_mode=False)
+        return (*xs[:2], *spatial), 0, attrs
     return compute
 
 
@@ -208,6 +225,8 @@ def _cat(a):
     dim = a.get("dim", 0)
     dim = dim % len(shapes[0])
     out = list(shapes[0])
+    if any(len(sh) != len(out) or any(a != b for i, (a, b) in enumerate(zip(sh, out)) if i != dim) for sh in shapes):
+        raise RuntimeError(f"cat: shapes {[list(sh) for sh in shapes]} differ outside dimension {dim}")
     out[dim] = sum(s[dim] for s in shapes)
     return tuple(out), 0, {"dim": dim, "sizes": tuple(s[dim] for s in shapes)}
 
@@ -218,6 +237,8 @@ def _matmul(a):
         return (), xs[0], {}
     x2 = xs if len(xs) > 1 else (1, xs[0])
     y2 = ys if len(ys) > 1 else (ys[0], 1)
+    if x2[-1] != y2[-2]:
+        raise RuntimeError(f"matmul: shapes {list(xs)} and {list(ys)} cannot be multiplied")
     batch = broadcast(x2[:-2], y2[:-2])
     out = (*batch, x2[-2], y2[-1])
     macs = math.prod(out) * x2[-1]
