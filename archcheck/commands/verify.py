@@ -13,6 +13,11 @@ def register(sub, common) -> None:
     p.add_argument("spec", help="a spec file, e.g. specs/googlenet.yaml")
     p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
     p.add_argument("--strict", action="store_true", help="treat warnings as failures (exit 1)")
+    p.add_argument("--model", metavar="REF",
+                   help="check your own model against the spec's build: path/to/file.py:Name or "
+                        "package.module:Name (a class or a factory function; built without weight memory)")
+    p.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
+                   help="a keyword argument for --model's Name (value read as YAML); repeatable")
     common(p)
 
 
@@ -21,7 +26,15 @@ def run(args) -> int:
     from ..spec import load_spec
     from ..verify import verify
 
+    if args.model_args and not args.model:
+        from ..errors import InputError, Problem
+        raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
     spec = load_spec(args.spec, args.variant, args.sets)
-    report = verify(spec, strict=args.strict)
+    if args.model:
+        from ..model_ref import parse_model_args
+        from ..verify import verify_model
+        report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
+    else:
+        report = verify(spec, strict=args.strict)
     emit(render(report, args.format), args.output)
     return 0 if report.verdict == "pass" else 1

@@ -1,0 +1,151 @@
+"""`--model REF`: someone's own nn.Module, constructed without weight memory and traced once.
+
+REF is `path/to/file.py:Name` or `package.module:Name`; Name is a class or a factory function, called
+with the `--model-arg key=value` pairs (values read as YAML scalars). The call runs under
+`torch.device("meta")`, so parameters get shapes but no storage: a model of billions of parameters
+costs no memory. Every way this can fail is the user's input, not archcheck's bug: it becomes one
+ModelError line (exit 2), with the user's own traceback kept for `--debug`.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import re
+import sys
+
+import yaml
+
+from .errors import InputError, ModelError, Problem
+
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_model_args(items) -> dict:
+    """['num_classes=10', 'aux_logits=false'] -> {'num_classes': 10, 'aux_logits': False}."""
+    out = {}
+    for text in items or ():
+        key, sep, raw = text.partition("=")
+        key = key.strip()
+        if not sep or not _KEY.match(key):
+            raise _arg_error("", f"expected key=value with a Python name as key, found {text!r}")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            raise _arg_error(key, f"cannot read {raw!r} as a YAML scalar") from None
+        if isinstance(value, (dict, list)):
+            raise _arg_error(key, f"expected a scalar (number, true/false, text), found {raw!r}")
+        out[key] = value
+    return out
+
+
+def _arg_error(key: str, message: str) -> InputError:
+    return InputError([Problem("--model-arg", None, None, key, message)])
+
+
+def _split(ref: str) -> tuple[str, str]:
+    where, sep, name = ref.rpartition(":")
+    if not sep or not where or not _KEY.match(name or ""):
+        raise ModelError(f"expected path/to/file.py:Name or package.module:Name, found {ref!r}")
+    return where, name
+
+
+def _import_file(path: str, ref: str):
+    if not os.path.isfile(path):
+        raise ModelError(f"{ref}: file {path} not found")
+    stem = re.sub(r"\W", "_", os.path.splitext(os.path.basename(path))[0])
+    module_name = f"archcheck_subject_{stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ModelError(f"{ref}: cannot import {path} (expected a Python file)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # so the file can import its neighbours, as `python file.py` would
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of the user's code is the user's input
+        sys.modules.pop(module_name, None)
+        raise ModelError(f"{ref}: importing {path} failed: {_one_line(exc)}", exc) from None
+    finally:
+        if sys.path and sys.path[0] == folder:
+            sys.path.pop(0)
+    return module
+
+
+def _import_module(dotted: str, ref: str):
+    if not _MODULE_NAME.match(dotted):
+        raise ModelError(f"{ref}: {dotted!r} is neither an existing .py file nor a dotted module name")
+    added = os.getcwd() not in sys.path
+    if added:
+        sys.path.append(os.getcwd())  # `package.module` relative to where archcheck runs, like `python -m`
+    try:
+        return importlib.import_module(dotted)
+    except ModuleNotFoundError as exc:
+        if exc.name and dotted.startswith(exc.name):
+            raise ModelError(f"{ref}: no module named {exc.name!r} (expected an importable module or a .py file)",
+                             exc) from None
+        raise ModelError(f"{ref}: importing {dotted} failed: {_one_line(exc)}", exc) from None
+    except (Exception, SystemExit) as exc:  # noqa: BLE001
+        raise ModelError(f"{ref}: importing {dotted} failed: {_one_line(exc)}", exc) from None
+    finally:
+        if added and os.getcwd() in sys.path:
+            sys.path.remove(os.getcwd())
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _call_text(name: str, kwargs: dict) -> str:
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+
+
+def load_model(ref: str, kwargs: dict | None = None):
+    """Import REF and call it under the meta device -> an nn.Module without weight memory."""
+    import torch
+    from torch import nn
+
+    kwargs = dict(kwargs or {})
+    where, name = _split(ref)
+    is_file = where.endswith(".py") or os.sep in where or "/" in where
+    module = _import_file(where, ref) if is_file else _import_module(where, ref)
+    factory = getattr(module, name, None)
+    if factory is None:
+        found = sorted(k for k, v in vars(module).items()   # its own nn.Module classes and functions
+                       if not k.startswith("_") and getattr(v, "__module__", None) == module.__name__
+                       and (callable(v) and not isinstance(v, type) or isinstance(v, type) and issubclass(v, nn.Module)))
+        hint = f"; it defines {', '.join(found[:12])}" if found else ""
+        raise ModelError(f"{ref}: {where} has no {name!r}{hint}")
+    if not callable(factory):
+        raise ModelError(f"{ref}: {name} is a {type(factory).__name__}, expected a class or a factory function")
+    call = _call_text(name, kwargs)
+    try:
+        with torch.device("meta"):
+            model = factory(**kwargs)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001
+        raise ModelError(f"{ref}: constructing {call} failed: {_one_line(exc)}", exc) from None
+    if not isinstance(model, nn.Module):
+        raise ModelError(f"{ref}: {call} returned a value of type {type(model).__name__}, expected a torch.nn.Module")
+    return model
+
+
+def trace_subject(ref: str, kwargs: dict | None, input_shape):
+    """Construct REF and trace it in training mode on one spec-shaped input -> (model, Trace)."""
+    from .trace import trace_model
+
+    model = load_model(ref, kwargs)
+    shape = "×".join(str(v) for v in (1, *input_shape))
+    try:
+        trace = trace_model(model, tuple(input_shape), train=True)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward failed on the spec's input
+        raise ModelError(f"{ref}: the forward pass on a {shape} input (the spec's input) failed: "
+                         f"{_one_line(exc)}", exc) from None
+    if not trace.outputs:
+        raise ModelError(f"{ref}: the forward pass on a {shape} input returned no tensor "
+                         f"(expected a tensor, or a tuple, list or dict of tensors)")
+    return model, trace
