@@ -22,6 +22,11 @@ def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]
     shapes = value_shapes(trace)
     own = {name: measure_span(name, span, trace, shapes) for name, span in spans.items()}
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
+    transitions = {r.name for r in active if r.transition}
+    members: dict[str, list[RowMeasure]] = {}    # printed row -> built rows naming it in `paper_row`
+    for r in active:
+        if r.paper_row is not None and r.name in own:
+            members.setdefault(r.paper_row, []).append(own[r.name])
     out = dict(own)
     previous_output = tuple(spec.input)
     for row in active:
@@ -32,9 +37,9 @@ def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]
             out[row.name] = RowMeasure(row.name, False, contributors=())
         if row.paper is not None:
             parts = [out[row.name]] if row.name in own else []
-            parts += [own[r.name] for r in active if r.paper_row == row.name and r.name in own]
+            parts += members.get(row.name, [])
             if parts and not row.virtual:
-                out[row.name] = combine(row.name, parts, {r.name for r in active if r.transition})
+                out[row.name] = combine(row.name, parts, transitions)
         m = out.get(row.name)
         if m is not None and m.output is not None and not row.aux:
             previous_output = m.output
