@@ -1,0 +1,142 @@
+"""Reading a traced network as layers and blocks (align.py), and the tracer additions it relies on."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from archcheck.align import Graph, Matcher, read_subject
+from archcheck.differences import describe
+from archcheck.trace import trace_model
+
+
+def _side(model: nn.Module, shape=(8, 16, 16)):
+    with torch.device("meta"):
+        m = model()
+    return read_subject(trace_model(m, shape))
+
+
+def _shape_of(units):
+    """Units as plain text, blocks as lists of branches."""
+    return [[_shape_of(b.units) for b in u.branches] if u.kind == "block" else describe(u) for u in units]
+
+
+class Nested(nn.Module):
+    """pytorchcv's Inception-v3 style: cat(a, cat(b(r), c(r)))."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.r = nn.Conv2d(8, 4, 1), nn.Conv2d(8, 6, 1)
+        self.b, self.c = nn.Conv2d(6, 4, (1, 3), padding=(0, 1)), nn.Conv2d(6, 4, (3, 1), padding=(1, 0))
+
+    def forward(self, x):
+        t = F.relu(self.r(x))
+        return torch.cat([F.relu(self.a(x)), torch.cat([self.b(t), self.c(t)], 1)], 1)
+
+
+class Flat(Nested):
+    """torchvision's style of the same module: cat(a, b(r), c(r))."""
+
+    def forward(self, x):
+        t = F.relu(self.r(x))
+        return torch.cat([F.relu(self.a(x)), self.b(t), self.c(t)], 1)
+
+
+def test_nested_and_flat_concatenations_read_alike():
+    nested, flat = _side(Nested), _side(Flat)
+    expected = [[["convolution 1×1 (8 → 4 channels)"],
+                 ["convolution 1×1 (8 → 6 channels)", "convolution 1×3 (6 → 4 channels)"],
+                 ["convolution 1×1 (8 → 6 channels)", "convolution 3×1 (6 → 4 channels)"]]]
+    assert _shape_of(nested.main) == _shape_of(flat.main) == expected
+    assert Matcher().sequence(nested.main, flat.main)[0] == 0
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(x + 0.2 * self.conv(x))
+
+
+def test_residual_sum_is_a_block_with_a_pass_through_branch():
+    [block, relu] = _side(Residual).main
+    assert block.kind == "block" and block.main.kind == "add"
+    assert _shape_of([block]) == [[[], ["convolution 3×3 (8 → 8 channels)", "scaling by 0.2"]]]
+    assert relu.kind == "act"
+
+
+class Separable(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dw = nn.Conv2d(8, 64, 7, 2, 3, groups=8, bias=False)
+        self.pw = nn.Conv2d(64, 16, 1)
+        self.bn = nn.BatchNorm2d(16)
+
+    def forward(self, x):
+        return torch.relu(self.bn(self.pw(self.dw(x))))
+
+
+def test_depthwise_then_pointwise_is_one_separable_layer_with_its_decorations():
+    [unit] = _side(Separable).main
+    assert describe(unit) == "separable convolution 7×7/2 (8 → 16 channels, depth multiplier 8)"
+    assert [op.kind for op in unit.deco] == ["norm", "act"]
+
+
+class Heads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body, self.head, self.side = nn.Conv2d(8, 8, 3, padding=1), nn.Linear(8, 2), nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = self.body(x)
+        aux = self.side(F.adaptive_avg_pool2d(x, 1).flatten(1))
+        return {"logits": self.head(x.mean((2, 3))), "aux": aux}
+
+
+def test_first_output_is_the_network_and_the_others_are_heads():
+    side = _side(Heads)
+    assert [u.kind for u in side.main] == ["conv", "other", "linear"]   # mean over H, W is an op like any
+    [head] = side.aux
+    assert [u.kind for u in head.units] == ["pool", "reshape", "linear"]
+    assert head.attach == side.main[0].out
+
+
+def test_graph_region_skips_buffer_updates():
+    # Batch norm in training mode increments num_batches_tracked: an op on a buffer, not on the dataflow.
+    with torch.device("meta"):
+        m = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+    t = trace_model(m, (3, 8, 8))
+    g = Graph(t)
+    region = g.region(t.input_id, t.outputs[0])
+    assert [t.ops[i].kind for i in region] == ["conv", "norm"]
+    assert any(op.kind == "add" for op in t.ops)
+
+
+class Adaptive(nn.Module):
+    def forward(self, x):
+        return [F.adaptive_avg_pool2d(x, size) for size in (1, 7, 4)]
+
+
+def test_evenly_dividing_adaptive_pool_has_its_fixed_pool_kernel():
+    with torch.device("meta"):
+        model = Adaptive()
+    one, seven, four = [op.attrs for op in trace_model(model, (8, 14, 14)).ops]
+    assert (one["kernel"], one["stride"]) == ((14, 14), (1, 1))       # one window, written /1 as papers do
+    assert (seven["kernel"], seven["stride"]) == ((2, 2), (2, 2))     # 14 / 7 = 2
+    assert "kernel" not in four                                       # 14 / 4: windows of 4 and 5 overlap
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: nn.Conv2d(4, 8, 3), (3, 16, 16)),             # 3 channels into a 4-channel conv
+    (lambda: nn.Conv2d(3, 8, 7), (3, 4, 4)),               # a 7×7 kernel on a 4×4 input
+    (lambda: nn.Sequential(nn.Flatten(), nn.Linear(10, 2)), (3, 4, 4)),   # 48 features into 10
+    (lambda: nn.MaxPool2d(5), (3, 4, 4)),
+])
+def test_tracer_refuses_what_pytorch_refuses(layer, shape):
+    with torch.device("meta"):
+        model = layer()
+    with pytest.raises(RuntimeError):
+        trace_model(model, shape)
