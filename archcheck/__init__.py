@@ -23,8 +23,16 @@ def build_model(spec, device=None):
 
 
 def verify(spec, strict=False):
-    from .verify import verify as _verify
+    # The pipeline lives in archcheck.pipeline, not archcheck.verify: a submodule of that name
+    # would replace this function as an attribute of the package once imported.
+    from .pipeline import verify as _verify
     return _verify(spec, strict)
 
 
-__all__ = ["load_spec", "build_model", "verify", "__version__"]
+def verify_model(spec, ref, model_args=None, strict=False):
+    """Check your own model (`path/to/file.py:Name` or `package.module:Name`) against the spec's build."""
+    from .pipeline import verify_model as _verify_model
+    return _verify_model(spec, ref, model_args, strict)
+
+
+__all__ = ["load_spec", "build_model", "verify", "verify_model", "__version__"]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .render.markdown import esc, table
 from .spec import Spec, load_spec
-from .verify import verify
+from .pipeline import verify
 
 
 @dataclass

@@ -106,7 +106,7 @@ def _notes(trace: Trace, model_ref: str, model_args: dict) -> list[str]:
 
 def make_foreign_report(spec, ref_trace: Trace, ref_spans: dict, sub_trace: Trace, model_ref: str,
                         strict: bool = False, model_args: dict | None = None) -> Report:
-    from .verify import measure_rows
+    from .pipeline import measure_rows
 
     a = align(spec, ref_trace, ref_spans, sub_trace)
     diffs = row_differences(spec, a, value_shapes(ref_trace), value_shapes(sub_trace), ref_spans)

@@ -12,7 +12,7 @@ import pytest
 
 from archcheck.errors import ModelError
 from archcheck.spec import load_spec
-from archcheck.verify import verify_model
+from archcheck.pipeline import verify_model
 
 ALT = "tests/subjects/googlenet_alt.py:GoogLeNetAlt"
 FACTORY = "tests/subjects/googlenet_alt.py:googlenet_alt"

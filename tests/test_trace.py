@@ -72,7 +72,7 @@ def test_depth_counts_weight_layers_on_the_longest_path():
 
 def test_no_meta_kernels_on_the_builtin_path():
     """The main path computes shapes itself: no lazy import of sympy/_dynamo (about 1 s per process)."""
-    code = ("import sys, archcheck; from archcheck.spec import load_spec; from archcheck.verify import verify;"
+    code = ("import sys, archcheck; from archcheck.spec import load_spec; from archcheck.pipeline import verify;"
             "verify(load_spec('specs/googlenet.yaml'));"
             "print('torch._dynamo' in sys.modules, 'sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -27,7 +27,7 @@ def spec_report(path: str) -> str:
     from ..render.summary import render_torchsummary
     from ..spec import load_spec
     from ..summary import summarize
-    from ..verify import make_report, trace_spec
+    from ..pipeline import make_report, trace_spec
 
     spec = load_spec(path)
     _, trace, spans = trace_spec(spec)

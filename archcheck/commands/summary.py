@@ -23,7 +23,7 @@ def run(args) -> int:
     from ..render.summary import render_paper_summary, render_torchsummary
     from ..spec import load_spec
     from ..summary import summarize
-    from ..verify import make_report, totals_of, trace_spec
+    from ..pipeline import make_report, totals_of, trace_spec
 
     spec = load_spec(args.spec, args.variant, args.sets)
     _, trace, spans = trace_spec(spec)

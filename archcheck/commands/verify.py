@@ -24,7 +24,7 @@ def register(sub, common) -> None:
 def run(args) -> int:
     from ..render import render
     from ..spec import load_spec
-    from ..verify import verify
+    from ..pipeline import verify
 
     if args.model_args and not args.model:
         from ..errors import InputError, Problem
@@ -32,7 +32,7 @@ def run(args) -> int:
     spec = load_spec(args.spec, args.variant, args.sets)
     if args.model:
         from ..model_ref import parse_model_args
-        from ..verify import verify_model
+        from ..pipeline import verify_model
         report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
     else:
         report = verify(spec, strict=args.strict)
