@@ -5,6 +5,8 @@ column's declared tolerance. A disagreement is `known` when a declared erratum t
 build predicts the measured value (the erratum's arithmetic is re-checked at load time and its
 predicted value is compared here); otherwise it is a `mismatch`. An applicable erratum whose cell now
 agrees, or whose prediction differs from the measurement, is itself a mismatch: it has gone stale.
+For someone else's model (`foreign`), a cell or claim that agrees with the paper is simply right: the
+erratum describes the spec's build, which that model need not follow.
 """
 from __future__ import annotations
 
@@ -48,8 +50,9 @@ def fmt_count(value: float, col: Column) -> str:
 
 
 class _Comparer:
-    def __init__(self, spec: Spec):
+    def __init__(self, spec: Spec, foreign: bool = False):
         self.spec = spec
+        self.foreign = foreign
         # An erratum about a claim applies only where the claim does (a claim that is n/a explains nothing).
         claims = {c.id: c for c in spec.claims}
         self.applicable = [e for e in spec.errata if all(c.holds(spec.options) for c in e.applies_to)
@@ -124,6 +127,8 @@ class _Comparer:
             if erratum is None:
                 return OK, None
             self.used.add(erratum.id)
+            if self.foreign:
+                return OK, None
             return MISMATCH, Finding(row, field, printed, measured_text, rel, MISMATCH,
                                      f"{row}, {field}: erratum {erratum.id} says the printed {printed} is wrong, "
                                      f"but the measurement ({measured_text}) agrees with it; the erratum is stale",
@@ -171,9 +176,9 @@ def _first_sentence(text: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-def compare_rows(spec: Spec, measures: dict[str, RowMeasure]):
+def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = False):
     """-> (list of (row, cells, measure), findings, comparer) for every active row, in spec order."""
-    comparer = _Comparer(spec)
+    comparer = _Comparer(spec, foreign)
     results, findings = [], []
     for row in spec.rows:
         if not all(c.holds(spec.options) for c in row.when):
@@ -230,8 +235,10 @@ def compare_claims(spec: Spec, totals: Totals, comparer: _Comparer):
         rel = _rel(value, printed.value)
         erratum = comparer.erratum_for(None, None, claim.id)
         label = f"claim {claim.id} ({claim.quantity} {rule})"
-        if agrees and erratum is None:
+        if agrees and (erratum is None or comparer.foreign):
             status, message = OK, f"{label}: measured {shown}"
+            if erratum is not None:
+                comparer.used.add(erratum.id)
         elif agrees:
             comparer.used.add(erratum.id)
             status = MISMATCH

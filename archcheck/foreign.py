@@ -117,7 +117,7 @@ def make_foreign_report(spec, ref_trace: Trace, ref_spans: dict, sub_trace: Trac
             measures[row.name] = RowMeasure(row.name, False)   # after the model's end
         elif row.name in a.order:
             previous = row.name
-    row_results, cells, comparer = compare_rows(spec, measures)
+    row_results, cells, comparer = compare_rows(spec, measures, foreign=True)
     totals = foreign_totals(sub_trace, a.aux_ops, a.main_out)
     claims, claim_findings = compare_claims(spec, totals, comparer)
     findings, covers = _findings(spec, diffs)
