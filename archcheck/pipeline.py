@@ -69,7 +69,7 @@ def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = N
     totals = totals_of(trace, spec, measures, spans)
     claims, claim_findings = compare_claims(spec, totals, comparer)
     findings = list(extra_findings) + findings + claim_findings + unused_errata_findings(spec, comparer)
-    rows = [RowResult(row.name, row.paper is not None, cells, m, row.source, row.aux, row.line)
+    rows = [RowResult(row.name, row.paper is not None, cells, m, row.source, row.aux, row.line, row.paper_row)
             for row, cells, m in row_results]
     applied = [e.id for e in comparer.applicable]
     return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),

@@ -45,6 +45,7 @@ class RowResult:
     source: str = ""
     aux: bool = False
     line: int | None = None
+    part_of: str | None = None   # the printed row this built row belongs to (paper_row)
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Report:
     errata_ignored: list = field(default_factory=list)
     strict: bool = False
     notes: list = field(default_factory=list)
+    crosscheck: object = None   # crosscheck.CrossCheck when --crosscheck ran
 
     @property
     def verdict(self) -> str:

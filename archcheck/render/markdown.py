@@ -42,7 +42,7 @@ def measured_table(report: Report) -> str:
         if m is None or not m.built:
             body.append([r.name, "yes" if r.printed else "no", "not built", "", "", "", ""])
             continue
-        where = "yes" if r.printed else ("aux" if r.aux else "no")
+        where = "yes" if r.printed else ("aux" if r.aux else f"part of {r.part_of}" if r.part_of else "no")
         body.append([r.name, where, fmt_shape_hwc(m.output), fmt_int(m.params), fmt_int(m.weights),
                      fmt_int(m.macs), str(m.depth)])
     return table(headers, body, ["left", "left", "right", "right", "right", "right", "right"])
@@ -86,4 +86,9 @@ def render_markdown(report: Report) -> str:
               "## Totals", "", totals_table(report), ""]
     if report.notes:
         parts += ["## Notes", ""] + [f"- {esc(n)}" for n in report.notes] + [""]
+    if report.crosscheck is not None:
+        from .. import crosscheck as cc
+        body = [[esc(v) for v in row] for row in cc.rows(report.crosscheck)]
+        parts += ["## Cross-check with torchinfo and fvcore", "", esc(cc.intro(report.crosscheck)), ""]
+        parts += [table(cc.HEADERS, body, ["left", "left", "right", "left", "left"]), ""] if body else []
     return "\n".join(parts)

@@ -57,7 +57,8 @@ def render_paper_summary(report: Report) -> str:
         built = m is not None and m.built
         measured = ([fmt_shape_hwc(m.output), fmt_int(m.weights), fmt_int(m.params), fmt_int(m.macs)] if built
                     else ["not built", "", "", ""])
-        name = r.name if r.printed else f"{r.name} ({'aux head' if r.aux else 'not in the table'})"
+        role = "aux head" if r.aux else f"part of {r.part_of}" if r.part_of else "not in the table"
+        name = r.name if r.printed else f"{r.name} ({role})"
         body.append([name] + cells + measured)
     align = ["left"] * (1 + len(report.columns)) + ["right"] * 4
     intro = (f"{_settings(report.spec_path, report.variant, report.settings)}. {table_name} of {title}, cell by cell "
