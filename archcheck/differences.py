@@ -85,15 +85,18 @@ def listing(units: list[Unit]) -> str:
     return " → ".join(describe(u) for u in units if u.kind != "reshape") or "pass-through"
 
 
+def unit_branch(u: Unit) -> str:
+    """The spec's name of the branch a reference layer sits in, from its module path: 'inception_3a.branch_5x5.1.conv'
+    -> '5x5 branch'; nested templates give '3x3dbl / 1x3 branch'."""
+    parts = [p[len("branch_"):] for p in (u.point or u.main).module.split(".") if p.startswith("branch_")]
+    return " / ".join(parts) + " branch" if parts else ""
+
+
 def branch_name(units: list[Unit]) -> str:
-    """The spec's name of a reference branch, from its module path ('inception_3a.branch_5x5.1.conv')."""
+    """The spec's name of a reference branch: that of its last layer that has one."""
     if not units:
         return "pass-through branch"
-    for u in reversed(units):
-        parts = [p[len("branch_"):] for p in (u.point or u.main).module.split(".") if p.startswith("branch_")]
-        if parts:
-            return " / ".join(parts) + " branch"
-    return ""
+    return next((name for name in map(unit_branch, reversed(units)) if name), "")
 
 
 class Differ:
@@ -109,6 +112,8 @@ class Differ:
     # -- sequences and blocks ----------------------------------------------------------------------
     def pairs(self, row: str, pairs, where: str = ""):
         for r, s in pairs:
+            if r is not None and r.kind != "block":
+                where = unit_branch(r) or where   # a flattened branch's shared prefix keeps the outer name
             if r is not None and s is not None:
                 if r.kind == "block" and s.kind == "block":
                     self.block(row, r, s, where)
@@ -315,8 +320,13 @@ def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_
         if not m.present:
             differ.out += _missing_row(spec, row, m, a, order)
             continue
+        pairs = m.pairs
+        if order and row.name == order[0]:
+            # weightless ops before the first matched layer are input preprocessing (x - mean) / std
+            while pairs and pairs[0][0] is None and pairs[0][1].weightless:
+                pairs = pairs[1:]
         before = len(differ.out)
-        differ.pairs(row.name, m.pairs)
+        differ.pairs(row.name, pairs)
         own = any(d.status == MISMATCH for d in differ.out[before:])
         ref_span = ref_spans.get(row.name)
         if not own and not row.aux and ref_span is not None and m.span is not None:

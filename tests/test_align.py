@@ -140,3 +140,36 @@ def test_tracer_refuses_what_pytorch_refuses(layer, shape):
         model = layer()
     with pytest.raises(RuntimeError):
         trace_model(model, shape)
+
+
+class Normalized(nn.Module):
+    """Input normalization inside the model, then one conv: the normalization is not a layer of the paper."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 64, 7, 2, 3)
+
+    def forward(self, x):
+        return F.relu(self.conv((x - 0.45) / 0.226))
+
+
+def test_input_normalization_is_not_a_difference(tmp_path):
+    from archcheck.align import align
+    from archcheck.differences import row_differences
+    from archcheck.measure import value_shapes
+    from archcheck.pipeline import trace_spec
+    from archcheck.spec import load_spec
+
+    spec_file = tmp_path / "one.yaml"
+    spec_file.write_text(
+        "archcheck: 1\nname: one\npaper: {title: t}\ncolumns: [{name: type, kind: label}]\ninput: [3, 32, 32]\n"
+        "rows:\n  - name: conv1\n    paper: [convolution]\n    layers: [{conv: {out: 64, kernel: 7, stride: 2, "
+        "padding: same}}]\n", encoding="utf-8")
+    spec = load_spec(str(spec_file))
+    _, ref, spans = trace_spec(spec)
+    with torch.device("meta"):
+        subject = trace_model(Normalized(), (3, 32, 32))
+    a = align(spec, ref, spans, subject)
+    assert [(r.kind if r else None, s.kind) for r, s in a.rows["conv1"].pairs] == [(None, "scale"), (None, "scale"),
+                                                                                    ("conv", "conv")]
+    assert row_differences(spec, a, value_shapes(ref), value_shapes(subject), spans) == []
