@@ -13,6 +13,9 @@ def register(sub, common) -> None:
     p.add_argument("spec", help="a spec file, e.g. specs/googlenet.yaml")
     p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
     p.add_argument("--strict", action="store_true", help="treat warnings as failures (exit 1)")
+    p.add_argument("--crosscheck", action="store_true",
+                   help="also run torchinfo and fvcore on a real-weight copy of the model (when it fits in memory) "
+                        "and show their totals beside archcheck's, with each tool's convention")
     p.add_argument("--model", metavar="REF",
                    help="check your own model against the spec's build: path/to/file.py:Name or "
                         "package.module:Name (a class or a factory function; built without weight memory)")
@@ -36,5 +39,8 @@ def run(args) -> int:
         report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
     else:
         report = verify(spec, strict=args.strict)
+    if args.crosscheck:
+        from ..crosscheck import crosscheck, meta_factory
+        report.crosscheck = crosscheck(meta_factory(spec, args.model, args.model_args), spec.input)
     emit(render(report, args.format), args.output)
     return 0 if report.verdict == "pass" else 1

@@ -21,4 +21,9 @@ def render_text(report: Report) -> str:
         lines.append("")
     body = [[label, fmt_int(getattr(report.totals, key))] for key, label, _ in CONVENTIONS]
     lines.append(tabulate(body, tablefmt="plain", colalign=("left", "right"), disable_numparse=True))
+    if report.crosscheck is not None:
+        from .. import crosscheck as cc
+        lines += ["", "cross-check with torchinfo and fvcore: " + cc.intro(report.crosscheck)]
+        for quantity, tool, value, _, against in cc.rows(report.crosscheck):
+            lines.append(f"  {quantity:<14} {tool:<52} {value:>15}  {against}".rstrip())
     return "\n".join(lines) + "\n"
