@@ -17,6 +17,7 @@ from torch.overrides import TorchFunctionMode
 from .errors import Problem, SpecError
 from .shapes import conv_out, pair, pool_out
 from .spec.model import Layer, Row, Spec, Template
+from .spec.validate import LAYER_ARGS, MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL, value_problem
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,34 @@ class _Builder:
         self.device = device
         self.tags: dict[str, str] = {}
 
-    def fail(self, line, where: str, message: str):
-        raise SpecError([Problem(self.spec.path, line, None, where, message)])
+    def problem(self, at, where: str, message: str) -> Problem:
+        """`at` is a spec line, or (line, column)."""
+        line, column = at if isinstance(at, tuple) else (at, None)
+        return Problem(self.spec.path, line, column, where, message)
+
+    def fail(self, at, where: str, message: str):
+        raise SpecError([self.problem(at, where, message)])
+
+    def check_args(self, kind: str, a: dict, env: dict, at, where: str) -> None:
+        """Check the values references resolved to (options, template arguments) like literals, all at once."""
+        problems = [self.problem(at, f"{where}.{k}", p) for k, v in a.items()
+                    if (p := value_problem(LAYER_ARGS[kind].get(k, ""), v))]
+        if kind in ("conv", "sepconv", "linear", "bn") and "bn_eps" in env:
+            if p := value_problem("float", env["bn_eps"]):
+                problems.append(self.problem(at, f"{where}: option bn_eps", p))
+        if problems:
+            raise SpecError(problems)
+
+    def check_shape(self, shape, at, where: str) -> None:
+        """archcheck's documented limits on every activation (see MAX_* in spec/validate.py)."""
+        if len(shape) == 3 and shape[0] > MAX_CHANNELS:
+            self.fail(at, where, f"expected at most {MAX_CHANNELS:,} channels (archcheck's limit), "
+                                 f"found an output of {_fmt(shape)}")
+        if len(shape) == 3 and max(shape[1:]) > MAX_SPATIAL:
+            self.fail(at, where, f"expected outputs at most {MAX_SPATIAL:,} wide and high (archcheck's limit), "
+                                 f"found {_fmt(shape)}")
+        if len(shape) == 1 and shape[0] > MAX_FEATURES:
+            self.fail(at, where, f"expected at most {MAX_FEATURES:,} features (archcheck's limit), found {shape[0]:,}")
 
     # -- values ------------------------------------------------------------------------------------
     def value(self, raw, env: dict, line, where: str):
@@ -136,18 +163,22 @@ class _Builder:
                 continue
             index = str(len(mods))
             module, shape = self.layer(layer, shape, env, f"{path}.{index}" if path else index, line_where)
+            self.check_shape(shape, (layer.line, layer.column), f"{line_where}: {layer.kind}")
             mods[index] = module
         return mods, shape
 
     def layer(self, layer: Layer, shape, env, path: str, where: str):
         # `use` names a template, not a value; its args are evaluated below, in this scope.
+        line = (layer.line, layer.column)
         a = layer.args if layer.kind == "use" else {
-            k: self.value(v, env, layer.line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
-        kind, line, dev = layer.kind, layer.line, self.device
+            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
+        kind, dev = layer.kind, self.device
         where = f"{where}: {kind}"
+        if kind != "use":
+            self.check_args(kind, a, env, line, where)
         if kind in ("conv", "sepconv"):
             if len(shape) != 3:
-                self.fail(line, where, f"a convolution needs a C×H×W input, found {_fmt(shape)}")
+                self.fail(line, where, f"expected a C×H×W input for a convolution, found {_fmt(shape)}")
             cin, h, w = shape
             out = _positive(self, a["out"], line, where, "out")
             k = pair(a["kernel"])
@@ -160,11 +191,15 @@ class _Builder:
             if kind == "conv":
                 groups = a.get("groups", 1)
                 if cin % groups or out % groups:
-                    self.fail(line, where, f"groups={groups} must divide {cin} input and {out} output channels")
+                    self.fail(line, f"{where}.groups", f"expected groups dividing {cin} input and {out} output channels, "
+                                                        f"found {groups}")
                 parts["conv"] = nn.Conv2d(cin, out, k, s, p, d, groups, bias=bias, device=dev)
                 conv_path = f"{path}.conv"
             else:
                 mult = a.get("multiplier", 1)
+                if cin * mult > MAX_CHANNELS:
+                    self.fail(line, f"{where}.multiplier", f"expected at most {MAX_CHANNELS:,} depthwise channels "
+                                                           f"(archcheck's limit), found {cin:,} × {mult:,}")
                 parts["depthwise"] = nn.Conv2d(cin, cin * mult, k, s, p, d, groups=cin, bias=False, device=dev)
                 parts["pointwise"] = nn.Conv2d(cin * mult, out, 1, bias=bias, device=dev)
                 conv_path = f"{path}.pointwise"
@@ -179,13 +214,13 @@ class _Builder:
             return nn.Sequential(parts), (out, oh, ow)
         if kind == "pool":
             if len(shape) != 3:
-                self.fail(line, where, f"a pool needs a C×H×W input, found {_fmt(shape)}")
+                self.fail(line, where, f"expected a C×H×W input for a pool, found {_fmt(shape)}")
             c, h, w = shape
             k = pair(a["kernel"])
             s = pair(a.get("stride", a["kernel"]))
             p = self.padding(a.get("padding", 0), k, (1, 1), line, where)
             if any(pp * 2 > kk for pp, kk in zip(p, k)):
-                self.fail(line, where, f"padding {p} is more than half the kernel {k}")
+                self.fail(line, f"{where}.padding", f"expected padding at most half the kernel {_fmt(k)}, found {_fmt(p)}")
             ceil = a.get("ceil_mode", False)
             if a["type"] == "max":
                 module = nn.MaxPool2d(k, s, p, ceil_mode=ceil)
@@ -198,6 +233,8 @@ class _Builder:
             oh, ow = (pool_out(n, kk, ss, pp, 1, ceil) for n, kk, ss, pp in zip((h, w), k, s, p))
             self.check_size(oh, ow, shape, line, where)
             return module, (c, oh, ow)
+        if kind in ("global_pool", "lrn") and len(shape) != 3:
+            self.fail(line, where, f"expected a C×H×W input, found {_fmt(shape)} (a flat input has no grid)")
         if kind == "global_pool":
             module = nn.AdaptiveMaxPool2d(1) if a.get("type", "avg") == "max" else nn.AdaptiveAvgPool2d(1)
             return module, (shape[0], 1, 1)
@@ -220,7 +257,7 @@ class _Builder:
             return nn.Identity(), shape
         if kind == "linear":
             if len(shape) != 1:
-                self.fail(line, where, f"a linear layer needs a flat input (add a flatten layer), found {_fmt(shape)}")
+                self.fail(line, where, f"expected a flat input for a linear layer (add a flatten layer), found {_fmt(shape)}")
             out = _positive(self, a["out"], line, where, "out")
             parts = OrderedDict(linear=nn.Linear(shape[0], out, bias=a.get("bias", True), device=dev))
             if layer.tag:
@@ -248,13 +285,14 @@ class _Builder:
             return (0, 0)
         if p == "same":
             if any(kk % 2 == 0 for kk in k):
-                self.fail(line, where, f"padding 'same' needs an odd kernel, found {k}")
+                self.fail(line, f"{where}.padding", f"expected an odd kernel for padding 'same', found {_fmt(k)}")
             return tuple(dd * (kk - 1) // 2 for kk, dd in zip(k, d))
         return pair(p)
 
     def check_size(self, oh, ow, shape, line, where):
         if oh <= 0 or ow <= 0:
-            self.fail(line, where, f"the input {_fmt(shape)} is too small for this layer (output would be {oh}×{ow})")
+            self.fail(line, where, f"the input {_fmt(shape)} is too small for this layer: expected an output of "
+                                   f"at least 1×1, found {oh}×{ow}")
 
     # -- templates ---------------------------------------------------------------------------------
     def template(self, t: Template, env: dict, shape, path: str, line, where: str):
@@ -266,28 +304,38 @@ class _Builder:
             mods, shape = self.layers(t.layers, shape, env, path, f"{where} (template {t.name})")
             return nn.Sequential(mods), shape
         branches = [b for b in t.branches if all(c.holds(env) for c in b.when)]
+        t_at = (t.line, t.column)
         if t.order:
-            order = self.value(t.order, env, t.line, f"templates.{t.name}.order")
+            order = self.value(t.order, env, t_at, f"templates.{t.name}.order")
             known = [b.name for b in t.branches]
             if not isinstance(order, list) or any(n not in known for n in order):
-                self.fail(t.line, f"templates.{t.name}.order", f"expected a list of branch names from {known}, found {order!r}")
+                self.fail(t_at, f"templates.{t.name}.order", f"expected a list of branch names from {known}, found {order!r}")
             branches = sorted(branches, key=lambda b: order.index(b.name) if b.name in order else len(order))
         mods, channels, spatial = OrderedDict(), 0, None
         prefix = f"{path}.branches" if t.merge == "residual" else path
+        problems = []  # branches are independent: report every broken one
         for b in branches:
-            name = f"branch_{b.name}"
-            sub, out = self.layers(b.layers, shape, env, f"{prefix}.{name}", f"{where} branch {b.name}")
-            if len(out) != 3:
-                self.fail(b.line, f"{where} branch {b.name}", f"branch output must be C×H×W, found {_fmt(out)}")
-            if spatial is not None and out[1:] != spatial:
-                self.fail(b.line, f"{where} branch {b.name}",
-                          f"branch output {_fmt(out)} does not match the other branches' {spatial[0]}×{spatial[1]} grid; "
-                          f"they cannot be concatenated")
+            name, b_at, b_where = f"branch_{b.name}", (b.line, b.column), f"{where} branch {b.name}"
+            try:
+                if name in mods:
+                    self.fail(b_at, b_where, f"expected one branch named {b.name!r} with these options, found two")
+                sub, out = self.layers(b.layers, shape, env, f"{prefix}.{name}", b_where)
+                if len(out) != 3:
+                    self.fail(b_at, b_where, f"expected a C×H×W branch output, found {_fmt(out)}")
+                if spatial is not None and out[1:] != spatial:
+                    self.fail(b_at, b_where, f"expected the other branches' {spatial[0]}×{spatial[1]} grid, found "
+                                             f"{_fmt(out)}; branches of different sizes cannot be concatenated")
+            except SpecError as exc:
+                problems += exc.problems
+                continue
             spatial = out[1:]
             channels += out[0]
             mods[name] = nn.Sequential(sub)
+        if problems:
+            raise SpecError(problems)
         if not mods:
-            self.fail(t.line, where, f"template {t.name!r}: no branch is built with these arguments")
+            self.fail(t_at, where, f"template {t.name!r}: no branch is built with these arguments")
+        self.check_shape((channels, *spatial), t_at, f"{where}: {t.merge} of template {t.name!r}")
         cls_name = t.class_name or "".join(w.capitalize() for w in t.name.split("_")) + "Block"
         if t.merge == "concat":
             return _named_class(ConcatBlock, cls_name)(mods), (channels, *spatial)
@@ -295,10 +343,12 @@ class _Builder:
         exp_mods, exp_shape = self.layers([exp_layer], (channels, *spatial), env, f"{path}.expansion",
                                           f"{where} expansion")
         if exp_shape != shape:
-            self.fail(exp_layer.line, f"{where} expansion",
+            self.fail((exp_layer.line, exp_layer.column), f"{where} expansion",
                       f"the residual sum needs the expansion's output {_fmt(exp_shape)} to equal the shortcut's "
                       f"{_fmt(shape)}")
-        scale = self.value(t.scale, env, t.line, f"templates.{t.name}.scale")
+        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale")
+        if problem := value_problem("scale", scale):
+            self.fail(t_at, f"{where}: templates.{t.name}.scale", problem)
         expansion = nn.Sequential(exp_mods)
         block = _named_class(ResidualBlock, cls_name)(mods, expansion, scale, t.activation == "relu")
         return block, shape
@@ -311,12 +361,16 @@ class _Builder:
         where = f"rows ({row.name})"
         if row.template:
             t = self.spec.templates[row.template]
-            module, out = self.template(t, env, shape, row.name, row.line, where)
+            module, out = self.template(t, env, shape, row.name, (row.line, row.column), where)
             return module, out
         if row.layers is not None:
             mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, row.name, where)
             return nn.Sequential(mods), out
         return None, shape
+
+
+# Row names become attributes of the Network: these would clash with nn.Module's own.
+_RESERVED = frozenset(dir(nn.Module)) | {"training", "archcheck_tags", "archcheck_rows"}
 
 
 def _positive(b: _Builder, v, line, where, key):
@@ -332,16 +386,33 @@ def _fmt(shape) -> str:
 def build_model(spec: Spec, device=None) -> Network:
     """Build the spec's network. `device='meta'` builds it without allocating any weight memory."""
     b = _Builder(spec, device)
-    rows, shape = [], tuple(spec.input)
+    rows, shape, problems = [], tuple(spec.input), []
     for row in spec.rows:
         if not all(c.holds(spec.options) for c in row.when):
             continue
         info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None)
-        with _SkipInit() if str(device) == "meta" else contextlib.nullcontext():
-            module, out = b.row(row, shape)
+        try:
+            if row.name in _RESERVED or row.name.startswith("_"):
+                b.fail((row.line, row.column), f"rows ({row.name}).name",
+                       "expected a name that is not an attribute of torch's nn.Module, found one that is")
+            if any(row.name == built.name for built, _ in rows):
+                b.fail((row.line, row.column), f"rows ({row.name}).name",
+                       "expected one row of this name with these options (alternatives need exclusive `when`s), "
+                       "found two")
+            with _SkipInit() if str(device) == "meta" else contextlib.nullcontext():
+                module, out = b.row(row, shape)
+        except SpecError as exc:
+            # Report as many broken rows as can be known: an auxiliary row does not change what the
+            # next row receives, so building goes on after it; after a main row nothing is known.
+            problems += exc.problems
+            if row.aux:
+                continue
+            break
         if not row.aux:
             shape = out
         rows.append((info, module))
+    if problems:
+        raise SpecError(problems)
     model = Network(rows)
     model.archcheck_tags = dict(b.tags)
     model.archcheck_rows = [info for info, _ in rows]

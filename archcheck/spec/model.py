@@ -51,6 +51,7 @@ class Layer:
     tag: str | None = None
     when: tuple[Condition, ...] = ()
     line: int | None = None
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Branch:
     layers: tuple[Layer, ...]
     when: tuple[Condition, ...] = ()
     line: int | None = None
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Template:
     class_name: str | None = None
     figure: str = ""
     line: int | None = None
+    column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Row:
     paper_row: str | None = None              # a built row that belongs to another printed row
     transition: bool = False                  # not counted in the printed row's repeat count
     source: str = ""
+    column: int | None = None
 
 
 @dataclass(frozen=True)

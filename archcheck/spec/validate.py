@@ -17,7 +17,8 @@ from .model import (CLAIM_QUANTITIES, COLUMN_KINDS, COUNT_MEASURES, LAYER_KINDS,
 from .yamlload import LDict, LList
 
 MAX_CHANNELS = 100_000      # the width-32 GoogLeNet has 12,288; above this is refused, not attempted
-MAX_SPATIAL = 16_384
+MAX_SPATIAL = 16_384        # input and activation height and width
+MAX_FEATURES = 10**9        # a flattened activation (a linear layer's input)
 MAX_KERNEL = 1_024
 MAX_ROWS = 10_000
 BUILTIN_NAMES = ("in_channels",)
@@ -111,11 +112,11 @@ class _Checker:
         if key not in parent:
             return default
         value = parent[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not _is_number(value):
             self.error(parent.pos(key), field, f"expected a number, found {_kind(value)}")
             return default
         if not lo <= value <= hi:
-            self.error(parent.pos(key), field, f"expected a number from {lo} to {hi}, found {value}")
+            self.error(parent.pos(key), field, f"expected a number from {lo} to {hi}, found {_shown(value)}")
             return default
         return value
 
@@ -153,13 +154,31 @@ class _Checker:
         return tuple(out)
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    """A finite int or float (math.isfinite would overflow on a 400-digit int)."""
+    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _shown(value) -> str:
+    """A number for a message: a 400-digit integer is shown by its size, not its digits."""
+    if _is_int(value) and abs(value) >= 10**15:
+        return f"{'-' if value < 0 else ''}a {len(str(abs(value)))}-digit number"
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
 def _kind(value) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float)):
-        return f"a number ({value})"
+        return f"a number ({_shown(value)})"
     if isinstance(value, str):
         return f"text ({value!r})" if len(value) < 40 else "text"
     if isinstance(value, dict):
@@ -205,6 +224,7 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
         field = f"columns[{i}]"
         if not isinstance(item, dict):
             c.error(doc["columns"].pos(i), field, f"expected a mapping with name and kind, found {_kind(item)}")
+            out.append(Column(f"column {i + 1}", "label"))  # a stand-in: rows are not blamed for its absence
             continue
         c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention"), field)
         name = c.string(item, "name", f"{field}.name")
@@ -228,6 +248,8 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
         conv = c.string(item, "convention", f"{field}.convention", required=False, default="")
         if name is not None and kind in COLUMN_KINDS:
             out.append(Column(name, kind, tag, measure, k, float(tol), conv))
+        else:  # already reported; a stand-in keeps the rows' cell counts right
+            out.append(Column(name if isinstance(name, str) else f"column {i + 1}", "label"))
     if doc.get("columns") == []:
         c.error(doc.pos("columns"), "columns", "expected at least one column")
     return tuple(out)
@@ -256,6 +278,9 @@ def _options(c: _Checker, doc):
         if isinstance(value, dict) or (isinstance(value, list) and not all(isinstance(v, (str, int)) for v in value)):
             c.error(opts.pos(key), f"options.{key}", f"expected a scalar or a list of names, found {_kind(value)}")
             continue
+        if _is_int(value) and not 0 <= value <= MAX_CHANNELS:  # as --set refuses them
+            c.error(opts.pos(key), f"options.{key}",
+                    f"expected a whole number from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}")
         out[str(key)] = list(value) if isinstance(value, list) else value
         lines[str(key)] = opts.pos(key)[0]
     return out, lines
@@ -305,59 +330,69 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
     tag = c.string(item, "tag", f"{field}.tag", required=False)
     # A layer may depend on its template's parameters as well as on options (`when: not pool_proj`).
     when = c.conditions(item, "when", f"{field}.when", names)
-    return Layer(kind, args, tag, when, where[0])
+    return Layer(kind, args, tag, when, where[0], where[1])
+
+
+_KEYWORDS = {"padding": ("same", "valid"), "pooltype": ("max", "avg"), "act": ("relu", "none")}
 
 
 def _check_value(c, vkind, value, where, field, names, options, templates_raw):
     """Check one layer argument: a literal of the right kind, or a reference to a parameter/option."""
-    if isinstance(value, str) and vkind not in ("name", "pooltype", "padding", "act"):
+    if vkind == "name":
+        if not isinstance(value, str) or value not in templates_raw:
+            c.error(where, field, f"undefined template {_kind(value)}{_suggest(value, templates_raw or ())}")
+        return
+    if isinstance(value, str) and vkind not in ("act", "mapping") and value not in _KEYWORDS.get(vkind, ()):
         if value not in names:
             c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
                                   f"or one of: {', '.join(sorted(names))}")
         return
+    problem = value_problem(vkind, value)
+    if problem:
+        c.error(where, field, problem)
+
+
+def value_problem(vkind: str, value) -> str | None:
+    """Why `value` cannot be a layer argument of kind `vkind` (see LAYER_ARGS), or None when it can.
+
+    Used on literals here and, by the builder, on the values references resolve to (an option, a
+    template argument), so that no value reaches PyTorch unchecked.
+    """
     if vkind in ("channels", "count"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            c.error(where, field, f"expected a whole number, found {_kind(value)}")
-        elif value < (0 if vkind == "channels" else 1) or value > MAX_CHANNELS:
-            lo = 0 if vkind == "channels" else 1
-            c.error(where, field, f"expected a whole number from {lo} to {MAX_CHANNELS:,} (archcheck's limit), "
-                                  f"found {value}")
-    elif vkind == "size":
+        lo = 1  # a branch is left out by its `when`, never by zero channels
+        if not _is_int(value):
+            return f"expected a whole number, found {_kind(value)}"
+        if not lo <= value <= MAX_CHANNELS:
+            return f"expected a whole number from {lo} to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}"
+    elif vkind in ("size", "padding"):
+        if vkind == "padding" and isinstance(value, str):
+            return None if value in _KEYWORDS["padding"] else \
+                f"expected same, valid, a number or [h, w], found {_kind(value)}"
+        lo = 1 if vkind == "size" else 0
         vals = value if isinstance(value, list) else [value]
-        if len(vals) not in (1, 2) or not all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-            c.error(where, field, f"expected a size (a whole number or [h, w]), found {_kind(value)}")
-        elif not all(1 <= v <= MAX_KERNEL for v in vals):
-            c.error(where, field, f"expected sizes from 1 to {MAX_KERNEL}, found {value}")
-    elif vkind == "padding":
-        if isinstance(value, str):
-            if value not in ("same", "valid") and value not in names:
-                c.error(where, field, f"expected same, valid, a number or [h, w], found {value!r}")
-        else:
-            vals = value if isinstance(value, list) else [value]
-            if len(vals) not in (1, 2) or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_KERNEL
-                                                  for v in vals):
-                c.error(where, field, f"expected same, valid, a number from 0 or [h, w], found {_kind(value)}")
-    elif vkind == "pooltype":
-        if value not in ("max", "avg") and value not in names:
-            c.error(where, field, f"expected max or avg, found {_kind(value)}")
-    elif vkind == "act":
-        if value not in ("relu", "none"):
-            c.error(where, field, f"expected relu or none, found {_kind(value)}")
+        if len(vals) not in (1, 2) or not all(_is_int(v) for v in vals):
+            return f"expected a whole number or [h, w], found {_kind(value)}"
+        if not all(lo <= v <= MAX_KERNEL for v in vals):
+            return f"expected whole numbers from {lo} to {MAX_KERNEL:,}, found {_shown(value)}"
+    elif vkind in _KEYWORDS:
+        if not isinstance(value, str) or value not in _KEYWORDS[vkind]:
+            return f"expected {' or '.join(_KEYWORDS[vkind])}, found {_kind(value)}"
     elif vkind == "bool":
         if not isinstance(value, bool):
-            c.error(where, field, f"expected true or false, found {_kind(value)}")
+            return f"expected true or false, found {_kind(value)}"
     elif vkind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            c.error(where, field, f"expected a non-negative number, found {_kind(value)}")
+        if not _is_number(value) or value < 0:
+            return f"expected a non-negative number, found {_kind(value)}"
     elif vkind == "rate":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-            c.error(where, field, f"expected a rate from 0 to below 1, found {_kind(value)}")
-    elif vkind == "name":
-        if not isinstance(value, str) or value not in templates_raw:
-            c.error(where, field, f"undefined template {value!r}{_suggest(value, templates_raw or ())}")
+        if not _is_number(value) or not 0 <= value < 1:
+            return f"expected a rate from 0 to below 1, found {_kind(value)}"
+    elif vkind == "scale":
+        if not _is_number(value) or not 0 < value <= 10:
+            return f"expected a number in (0, 10], found {_kind(value)}"
     elif vkind == "mapping":
         if not isinstance(value, dict):
-            c.error(where, field, f"expected a mapping of template arguments, found {_kind(value)}")
+            return f"expected a mapping of template arguments, found {_kind(value)}"
+    return None
 
 
 def _layers(c, parent, key, field, names, options, templates_raw) -> tuple[Layer, ...]:
@@ -381,6 +416,9 @@ def _template_params(c, t, field):
                 params[p] = None
         return params
     if isinstance(raw, dict):
+        for k, v in raw.items():
+            if v is not None:  # a default; none means the argument is required
+                _check_arg(c, v, raw.pos(k), f"{field}.params.{k}")
         return {str(k): v for k, v in raw.items()}
     c.error(t.pos("params"), f"{field}.params", f"expected a list of names or a mapping name: default, found {_kind(raw)}")
     return {}
@@ -413,8 +451,16 @@ def _templates(c: _Checker, doc, options) -> dict:
                     continue
                 c.keys(b, ("name", "layers", "when"), bfield)
                 bname = c.string(b, "name", f"{bfield}.name", default=str(i))
+                # Branch names become module names (branch_5x5): no dots, and each once per template
+                # unless alternatives, each under its own `when` (the builder checks one is built).
+                if not re.fullmatch(r"\w+", bname or ""):
+                    c.error(b.pos("name"), f"{bfield}.name", f"expected letters, digits or _, found {_kind(bname)}")
+                elif any(br.name == bname and not (br.when and "when" in b) for br in branches):
+                    c.error(b.pos("name"), f"{bfield}.name", f"duplicate branch name {bname!r}; expected each "
+                                                             "once, or alternatives each under its own when")
                 blayers = _layers(c, b, "layers", f"{bfield}.layers", names, options, raw)
-                branches.append(Branch(bname, blayers, c.conditions(b, "when", f"{bfield}.when", names), b.line))
+                branches.append(Branch(bname, blayers, c.conditions(b, "when", f"{bfield}.when", names), b.line,
+                                       b.column))
             if merge == "residual":
                 if "expansion" in t:
                     expansion = _layer(c, _as_conv(t["expansion"], t.pos("expansion")), t.pos("expansion"),
@@ -425,8 +471,8 @@ def _templates(c: _Checker, doc, options) -> dict:
         if isinstance(scale, str):
             if scale not in names:
                 c.error(t.pos("scale"), f"{field}.scale", f"undefined reference {scale!r}")
-        elif isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 10:
-            c.error(t.pos("scale"), f"{field}.scale", f"expected a number in (0, 10], found {_kind(scale)}")
+        elif value_problem("scale", scale):
+            c.error(t.pos("scale"), f"{field}.scale", value_problem("scale", scale))
         activation = c.string(t, "activation", f"{field}.activation", required=False, default="relu")
         if activation not in ("relu", "none"):
             c.error(t.pos("activation"), f"{field}.activation", f"expected relu or none, found {activation!r}")
@@ -435,7 +481,8 @@ def _templates(c: _Checker, doc, options) -> dict:
             c.error(t.pos("order"), f"{field}.order", f"undefined reference {order!r}; name an option or parameter")
         out[str(tname)] = Template(str(tname), merge, params, tuple(branches), layers, order, expansion, scale,
                                    activation, c.string(t, "class_name", f"{field}.class_name", required=False),
-                                   c.string(t, "figure", f"{field}.figure", required=False, default=""), t.line)
+                                   c.string(t, "figure", f"{field}.figure", required=False, default=""), t.line,
+                                   t.column)
     _check_template_cycles(c, raw, out)
     return out
 
@@ -549,7 +596,8 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
                        args=dict(args), layers=layers, when=when, aux=c.boolean(r, "aux", f"{field}.aux"),
                        virtual=c.boolean(r, "virtual", f"{field}.virtual"), absent=absent, paper_row=paper_row,
                        transition=c.boolean(r, "transition", f"{field}.transition"),
-                       source=c.string(r, "source", f"{field}.source", required=False, default="")))
+                       source=c.string(r, "source", f"{field}.source", required=False, default=""),
+                       column=r.column))
     return tuple(out)
 
 
@@ -557,8 +605,8 @@ def _check_arg(c, value, where, field):
     if isinstance(value, bool) or isinstance(value, str) or isinstance(value, list):
         return
     if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value < 0 or value > MAX_CHANNELS:
-            c.error(where, field, f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {value}")
+        if not _is_number(value) or value < 0 or value > MAX_CHANNELS:
+            c.error(where, field, f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}")
         return
     c.error(where, field, f"expected a number, a name or true/false, found {_kind(value)}")
 

@@ -110,31 +110,34 @@ class _Builder:
 
 def _refuse_aliases(text: str, path: str) -> None:
     """Scan the parser's events once: refuse anchors, aliases and nesting deeper than MAX_DEPTH."""
-    problems = []
+    firsts, seen, too_deep = [], {}, []
     loader = _LOADER(text)
     try:
         depth = 0
         while loader.check_event():
             event = loader.get_event()
             where = (event.start_mark.line + 1, event.start_mark.column + 1)
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(Problem(path, *where, "", f"expected plain YAML data, found the alias *{event.anchor} "
-                                                       "(aliases and anchors are not allowed in a spec)"))
-            elif getattr(event, "anchor", None) is not None:
-                problems.append(Problem(path, *where, "", f"expected plain YAML data, found the anchor &{event.anchor} "
-                                                       "(aliases and anchors are not allowed in a spec)"))
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:  # each anchor and each alias name once, at its first use
+                what = f"*{anchor}" if isinstance(event, yaml.AliasEvent) else f"&{anchor}"
+                seen[what] = seen.get(what, 0) + 1
+                if seen[what] == 1:
+                    firsts.append((where, what))
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    problems.append(Problem(path, *where, "", f"expected YAML nested at most {MAX_DEPTH} levels deep, "
+                    too_deep.append(Problem(path, *where, "", f"expected YAML nested at most {MAX_DEPTH} levels deep, "
                                                        "found deeper nesting"))
                     break
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
         loader.dispose()
-    if problems:
-        raise SpecError(problems)
+    problems = [Problem(path, *where, "", f"expected plain YAML data, found the {'alias' if what[0] == '*' else 'anchor'} "
+                        f"{what}{f' (used {seen[what]} times)' if seen[what] > 1 else ''}; aliases and anchors "
+                        "are not allowed in a spec") for where, what in firsts]
+    if problems or too_deep:
+        raise SpecError(problems + too_deep)
 
 
 def load_yaml_text(text: str, path: str):
@@ -158,7 +161,7 @@ def load_yaml_text(text: str, path: str):
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         what = _one_line(exc.problem or exc.context or "invalid YAML")
-        if exc.problem and exc.context:
+        if exc.problem and exc.context and exc.context != "while scanning for the next token":
             cmark = exc.context_mark
             what = (f"{what} ({_one_line(exc.context)} at line {cmark.line + 1})"
                     if exc.context.startswith("while") and cmark else f"{_one_line(exc.context)}, {what}")
@@ -190,5 +193,7 @@ def load_yaml_file(path: str):
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError([Problem(path, None, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        line, col = raw.count(b"\n", 0, exc.start) + 1, exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise SpecError([Problem(path, line, col, "", f"expected UTF-8 text, found the byte 0x{raw[exc.start]:02x} "
+                                                      f"(byte {exc.start:,} of the file)")]) from None
     return load_yaml_text(text, path)
