@@ -1,0 +1,393 @@
+"""Benchmark: whole-process `archcheck verify SPEC` against torchinfo + fvcore (bench/competitor.py).
+
+Run by hand (not by CI), from the repository root, with the environment archcheck is installed in:
+
+    python bench/bench.py                 # the full run (about 20 minutes on 2 cores), writes bench/RESULTS.md
+    python bench/bench.py --quick         # fewer runs and no large competitor runs, for a smoke test
+
+Every measurement is a fresh process (start-up included), waited for with os.wait4, which gives that
+process's own wall time, CPU time (user + system) and peak resident memory. The two sides alternate run
+by run so that a change in machine load hits both; the tables show medians.
+
+Series:
+- the bundled specs GoogLeNet, BN-Inception and Inception-v3 (those present in specs/);
+- GoogLeNet with every channel count multiplied by 1, 4, 16 and 32 (generated spec files); the
+  competitor is skipped where its real weights would not fit (estimated from archcheck's own count);
+- GoogLeNet with N extra copies of the inception (4b) module (512 -> 512 channels at 14x14) after the
+  original, N = 0, 100, 400, 1600; time per module is (T(N) - T(0)) / N.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+MAIN_SPECS = [("GoogLeNet", "googlenet.yaml"), ("BN-Inception", "inception_v2.yaml"),
+              ("Inception-v3", "inception_v3.yaml")]
+STACK_TEMPLATE_ROW = "inception_4b"      # 512 -> 512 channels: copies can follow each other
+GIB = 1024 ** 3
+
+
+# -- running one process ----------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    wall: float          # seconds
+    cpu: float           # user + system seconds
+    rss: int             # peak resident set, bytes
+    code: int            # exit code, or -signal
+    timed_out: bool = False
+
+
+def run_once(argv: list[str], timeout: float | None = None) -> Run:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)   # a normal install has bytecode caches; let both sides write them
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    timed_out = threading.Event()
+
+    def kill():
+        timed_out.set()
+        os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill) if timeout else None
+    if timer:
+        timer.start()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if timer:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    run = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, proc.returncode, timed_out.is_set())
+    if not run.timed_out and run.code not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(argv)} exited {run.code}:\n{err.decode(errors='replace')[-2000:]}")
+    return run
+
+
+def archcheck_argv(spec: Path) -> list[str]:
+    script = Path(sys.executable).with_name("archcheck")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "archcheck"]
+    return cmd + ["verify", str(spec)]
+
+
+def competitor_argv(spec: Path) -> list[str]:
+    return [sys.executable, str(BENCH / "competitor.py"), str(spec)]
+
+
+def median(runs: list[Run], key: str) -> float:
+    return statistics.median(getattr(r, key) for r in runs)
+
+
+# -- generated specs ----------------------------------------------------------------------------------
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _dump(doc: dict, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=200), encoding="utf-8")
+    return path
+
+
+def _scale_layers(layers, w: int) -> None:
+    for layer in layers or []:
+        for kind in ("conv", "sepconv", "linear"):
+            args = layer.get(kind)
+            if isinstance(args, dict) and isinstance(args.get("out"), int):
+                args["out"] *= w          # `out: num_classes` (a name) stays: classes are not channels
+
+
+def scaled_googlenet(w: int, directory: Path) -> Path:
+    """GoogLeNet with every channel count (template arguments, conv/linear widths) multiplied by w."""
+    doc = copy.deepcopy(_load(ROOT / "specs" / "googlenet.yaml"))
+    for t in doc["templates"].values():
+        _scale_layers(t.get("layers"), w)
+        for b in t.get("branches", []):
+            _scale_layers(b.get("layers"), w)
+    for row in doc["rows"]:
+        _scale_layers(row.get("layers"), w)
+        for k, v in (row.get("args") or {}).items():
+            if isinstance(v, int):
+                row["args"][k] = v * w
+    doc["name"] = f"googlenet-x{w}"
+    return _dump(doc, directory / f"googlenet_x{w}.yaml")
+
+
+def stacked_googlenet(n: int, directory: Path) -> Path:
+    """GoogLeNet with n more copies of the inception (4b) row (printed cells included) after it."""
+    doc = copy.deepcopy(_load(ROOT / "specs" / "googlenet.yaml"))
+    rows = doc["rows"]
+    at = next(i for i, r in enumerate(rows) if r["name"] == STACK_TEMPLATE_ROW)
+    copies = []
+    for i in range(n):
+        row = copy.deepcopy(rows[at])
+        row["name"] = f"{STACK_TEMPLATE_ROW}_copy{i + 1:04d}"
+        copies.append(row)
+    doc["rows"] = rows[:at + 1] + copies + rows[at + 1:]
+    doc["name"] = f"googlenet-stack{n}"
+    return _dump(doc, directory / f"googlenet_stack{n}.yaml")
+
+
+def model_size(spec: Path) -> tuple[int, int]:
+    """(parameters, activation entries summed over rows) of the spec's default build, from archcheck."""
+    done = subprocess.run(archcheck_argv(spec) + ["--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    report = json.loads(done.stdout)
+    acts = 0
+    for row in report["rows"]:
+        out = (row.get("measured") or {}).get("output")
+        if out:
+            n = 1
+            for v in out:
+                n *= v
+            acts += n
+    return report["totals"]["params"], acts
+
+
+def competitor_bytes(params: int, acts: int) -> int:
+    """float32 weights, activations of one batch-1 pass, and the ~0.5 GiB of the imported libraries."""
+    return 4 * params + 4 * acts + GIB // 2
+
+
+# -- machine ------------------------------------------------------------------------------------------
+
+def meminfo(key: str) -> int:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def machine() -> list[str]:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("torch", "torchinfo", "fvcore", "PyYAML", "tabulate"))
+    return [f"- CPU: {cpu}, {os.cpu_count()} cores visible",
+            f"- memory: {meminfo('MemTotal') / GIB:.1f} GiB total, {meminfo('MemAvailable') / GIB:.1f} GiB available "
+            f"at the start",
+            f"- {platform.system()} {platform.release()}, Python {platform.python_version()}; {versions}",
+            f"- load average at the start: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (other work on the "
+            f"machine slows both sides; CPU time is less sensitive to it than wall time)"]
+
+
+# -- series -------------------------------------------------------------------------------------------
+
+def fmt_s(v: float) -> str:
+    return f"{v:.2f} s"
+
+
+def fmt_mib(v: float) -> str:
+    return f"{v / 2 ** 20:,.0f} MiB"
+
+
+def alternate(spec: Path, runs: int, log) -> tuple[list[Run], list[Run]]:
+    run_once(archcheck_argv(spec))          # warm-up: bytecode caches, page cache
+    run_once(competitor_argv(spec))
+    ours, theirs = [], []
+    for i in range(runs):
+        pair = [("archcheck", archcheck_argv(spec), ours), ("competitor", competitor_argv(spec), theirs)]
+        for name, argv, into in (pair if i % 2 == 0 else pair[::-1]):
+            into.append(run_once(argv))
+        log(f"  {spec.name} run {i + 1}/{runs}: archcheck {ours[-1].wall:.2f} s, competitor {theirs[-1].wall:.2f} s")
+    return ours, theirs
+
+
+def main_series(args, log) -> tuple[list[str], list[bool]]:
+    lines = ["| model | spec | archcheck wall | competitor wall | ratio | archcheck CPU | competitor CPU | ratio "
+             "| archcheck peak RSS | competitor peak RSS | target met |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
+    met = []
+    for label, name in MAIN_SPECS:
+        spec = ROOT / "specs" / name
+        if not spec.exists():
+            lines.append(f"| {label} | `specs/{name}` | not in this checkout | | | | | | | | |")
+            continue
+        log(f"{label}: {args.runs} alternating runs")
+        ours, theirs = alternate(spec, args.runs, log)
+        wall = median(ours, "wall") / median(theirs, "wall")
+        cpu = median(ours, "cpu") / median(theirs, "cpu")
+        ok = wall <= 0.8 and max(r.rss for r in ours) < min(r.rss for r in theirs)
+        met.append(ok)
+        lines.append(f"| {label} | `specs/{name}` | {fmt_s(median(ours, 'wall'))} | {fmt_s(median(theirs, 'wall'))} "
+                     f"| {wall:.2f} | {fmt_s(median(ours, 'cpu'))} | {fmt_s(median(theirs, 'cpu'))} | {cpu:.2f} "
+                     f"| {fmt_mib(median(ours, 'rss'))} | {fmt_mib(median(theirs, 'rss'))} | {'yes' if ok else 'NO'} |")
+    return lines, met
+
+
+def width_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
+    lines = ["| width | parameters | archcheck wall | archcheck CPU | archcheck peak RSS | competitor |",
+             "|--:|--:|--:|--:|--:|---|"]
+    target = None
+    budget = args.competitor_memory * meminfo("MemAvailable")
+    for w in args.widths:
+        spec = scaled_googlenet(w, tmp)
+        params, acts = model_size(spec)
+        log(f"width x{w}: {params:,} parameters; archcheck x{args.series_runs}")
+        ours = [run_once(archcheck_argv(spec)) for _ in range(args.series_runs)]
+        need = competitor_bytes(params, acts)
+        if need > budget:
+            theirs = (f"skipped: its real float32 weights need about {need / GIB:.1f} GiB, more than "
+                      f"{args.competitor_memory:.0%} of the {meminfo('MemAvailable') / GIB:.1f} GiB available")
+        else:
+            log(f"width x{w}: competitor once (timeout {args.competitor_timeout:.0f} s)")
+            r = run_once(competitor_argv(spec), args.competitor_timeout)
+            theirs = (f"did not finish in {args.competitor_timeout:.0f} s (peak RSS so far {fmt_mib(r.rss)})"
+                      if r.timed_out else f"{fmt_s(r.wall)} wall, {fmt_s(r.cpu)} CPU, peak RSS {fmt_mib(r.rss)}")
+        if w == 32:
+            target = median(ours, "wall") < 10 and max(r.rss for r in ours) < 1.5 * GIB
+        lines.append(f"| x{w} | {params:,} | {fmt_s(median(ours, 'wall'))} | {fmt_s(median(ours, 'cpu'))} "
+                     f"| {fmt_mib(median(ours, 'rss'))} | {theirs} |")
+    return lines, target
+
+
+def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
+    sizes = [0] + args.stacks
+    specs = {n: stacked_googlenet(n, tmp) for n in sizes}
+    for n in sizes:
+        run_once(archcheck_argv(specs[n]))  # warm-up
+    ours: dict[int, list[Run]] = {n: [] for n in sizes}
+    for i in range(args.series_runs):
+        for n in (sizes if i % 2 == 0 else sizes[::-1]):    # round robin: load changes hit every size
+            ours[n].append(run_once(archcheck_argv(specs[n])))
+        log(f"stacks round {i + 1}/{args.series_runs}: " + ", ".join(f"{n}: {ours[n][-1].wall:.2f} s" for n in sizes))
+    theirs: dict[int, Run | None] = {}
+    for n in sizes:
+        if args.quick and n > 100:
+            theirs[n] = None
+            continue
+        log(f"stack {n}: competitor once (timeout {args.competitor_timeout:.0f} s)")
+        theirs[n] = run_once(competitor_argv(specs[n]), args.competitor_timeout)
+    t0, c0 = median(ours[0], "wall"), median(ours[0], "cpu")
+    m0 = min(r.wall for r in ours[0])
+    lines = ["| modules added | archcheck wall | per module (wall) | per module (CPU) | per module (fastest runs) "
+             "| archcheck peak RSS | competitor wall | competitor per module | competitor peak RSS |",
+             "|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    per_module = []
+    for n in sizes:
+        wall, cpu = median(ours[n], "wall"), median(ours[n], "cpu")
+        r = theirs[n]
+        if r is None:
+            comp = ["not run (--quick)", "", ""]
+        elif r.timed_out:
+            comp = [f"> {args.competitor_timeout:.0f} s (stopped)", "", fmt_mib(r.rss)]
+        else:
+            r0 = theirs[0]
+            per = f"{(r.wall - r0.wall) / n * 1000:.1f} ms" if n and r0 is not None and not r0.timed_out else ""
+            comp = [fmt_s(r.wall), per, fmt_mib(r.rss)]
+        fastest = min(r.wall for r in ours[n])
+        if n:
+            per_module.append(((wall - t0) / n, (cpu - c0) / n))
+        own = [f"{(wall - t0) / n * 1000:.2f} ms", f"{(cpu - c0) / n * 1000:.2f} ms",
+               f"{(fastest - m0) / n * 1000:.2f} ms"] if n else ["", "", ""]
+        lines.append(f"| {n:,} | {fmt_s(wall)} | {own[0]} | {own[1]} | {own[2]} | {fmt_mib(median(ours[n], 'rss'))} | "
+                     + " | ".join(comp) + " |")
+    walls = [p[0] for p in per_module]
+    spread = max(walls) / min(walls) if min(walls) > 0 else float("inf")
+    cpus = [p[1] for p in per_module]
+    cspread = max(cpus) / min(cpus) if min(cpus) > 0 else float("inf")
+    lines += ["", f"Largest / smallest time per module from {args.stacks[0]:,} to {args.stacks[-1]:,} modules: "
+                  f"{spread:.2f}x by wall time, {cspread:.2f}x by CPU time (target: within 1.5x)."]
+    return lines, spread <= 1.5
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=int, default=7, help="alternating runs per bundled spec (default 7)")
+    p.add_argument("--series-runs", type=int, default=7, help="archcheck runs per width and stack size (default 7)")
+    p.add_argument("--widths", type=lambda s: [int(v) for v in s.split(",")], default=[1, 4, 16, 32])
+    p.add_argument("--stacks", type=lambda s: [int(v) for v in s.split(",")], default=[100, 400, 1600])
+    p.add_argument("--competitor-timeout", type=float, default=300, help="seconds before a competitor run is "
+                   "stopped (default 300)")
+    p.add_argument("--competitor-memory", type=float, default=0.5, help="skip a competitor run whose estimated "
+                   "memory exceeds this fraction of the available memory (default 0.5)")
+    p.add_argument("--quick", action="store_true", help="3 runs, widths 1 and 32, stacks 100 and 400, "
+                   "competitor only on the small models")
+    p.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="where to write the results (default "
+                   "bench/RESULTS.md); - for stdout only")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.runs, args.series_runs, args.widths, args.stacks = 3, 3, [1, 32], [100, 400]
+        args.competitor_memory = min(args.competitor_memory, 0.2)
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    started = time.time()
+    head = machine()
+    tmp = Path(tempfile.mkdtemp(prefix="archcheck-bench-"))
+    try:
+        main_lines, main_met = main_series(args, log)
+        width_lines, width_met = width_series(args, tmp, log)
+        stack_lines, stack_met = stack_series(args, tmp, log)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    minutes = (time.time() - started) / 60
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    def verdict(v):
+        return "not measured" if v is None or v == [] else ("met" if (all(v) if isinstance(v, list) else v) else "NOT met")
+
+    text = "\n".join([
+        "# Benchmark results", "",
+        f"Generated by `python bench/bench.py{' --quick' if args.quick else ''}` on {when} "
+        f"({minutes:.0f} minutes). See bench/README.md for what is measured and how.", "",
+        "## Machine", "", *head,
+        f"- load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", "",
+        "## Targets", "",
+        f"- bundled specs: archcheck's median wall time at most 0.8x the competitor's and a lower peak RSS: "
+        f"**{verdict(main_met)}**",
+        f"- GoogLeNet x32: under 10 s wall and 1.5 GiB peak RSS: **{verdict(width_met)}**",
+        f"- time per stacked module flat within 1.5x from {args.stacks[0]:,} to {args.stacks[-1]:,} modules: "
+        f"**{verdict(stack_met)}**", "",
+        "## Bundled specs", "",
+        f"Whole processes, medians of {args.runs} alternating runs each (after one warm-up run of each side). "
+        "archcheck: `archcheck verify SPEC` (Markdown report to /dev/null). Competitor: `python "
+        "bench/competitor.py SPEC` (import torch, torchinfo, fvcore; build the same network with real weights; "
+        "eval mode; torchinfo.summary and FlopCountAnalysis(...).total() on one batch-1 input, under "
+        "torch.no_grad). Ratio: archcheck / competitor; peak RSS: medians.", "",
+        *main_lines, "",
+        "## Width: GoogLeNet with every channel count multiplied", "",
+        f"archcheck: median of {args.series_runs} runs. Competitor: one run, when its estimated memory "
+        f"(4 bytes per parameter and activation + 0.5 GiB) fits in {args.competitor_memory:.0%} of the available "
+        f"memory, stopped after {args.competitor_timeout:.0f} s.", "",
+        *width_lines, "",
+        "## Depth: GoogLeNet with N more inception (4b) modules", "",
+        f"archcheck: medians of {args.series_runs} rounds, sizes run round robin. Per module: (T(N) - T(0)) / N "
+        "with T the median (in the fastest-runs column, the minimum) over the rounds, so that process start-up "
+        "does not hide growth; at N = 100, a 0.1 s wobble of T(0) moves it by 1 ms. Competitor: one run per size.", "",
+        *stack_lines, ""])
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        log(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
