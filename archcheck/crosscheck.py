@@ -11,7 +11,8 @@ unit or flagged as unexplained:
 - torchinfo 1.8.0 `summary(model, input_data=x).total_mult_adds`: per leaf module with parameters,
   (weight + bias entries) x output positions for convs and x batch for others, so conv and linear bias
   additions and batch-norm parameters are included and functional calls (`x @ w`, F.conv2d outside a
-  module) count 0. Its `total_params` counts a tensor shared by two modules once per module.
+  module) count 0. Its `total_params` counts a tensor shared by two modules once per module (and then
+  may drop a parent's own parameters, see _torchinfo_params).
 
 The copy is made only when it fits: the estimate is 4 bytes per parameter, buffer entry and activation
 entry of one batch-1 pass, against half of the available memory.
