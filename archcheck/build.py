@@ -335,7 +335,7 @@ class _Builder:
             raise SpecError(problems)
         if not mods:
             self.fail(t_at, where, f"template {t.name!r}: no branch is built with these arguments")
-        self.check_shape((channels, *spatial), t_at, f"{where}: {t.merge} of template {t.name!r}")
+        self.check_shape((channels, *spatial), line, f"{where}: {t.merge} of template {t.name!r}")
         cls_name = t.class_name or "".join(w.capitalize() for w in t.name.split("_")) + "Block"
         if t.merge == "concat":
             return _named_class(ConcatBlock, cls_name)(mods), (channels, *spatial)

@@ -141,17 +141,22 @@ class _Checker:
                     continue
                 name = m.group(2)
                 if name not in options:
-                    self.error(where, field, f"unknown option {name!r}{_suggest(name, options)}")
+                    self.error(where, field, _undefined_name(name, options))
                 out.append(Condition(name, None, bool(m.group(1)), where[0]))
             elif isinstance(item, dict):
                 for name, val in item.items():
                     if name not in options:
-                        self.error(item.pos(name), field, f"unknown option {name!r}{_suggest(name, options)}")
+                        self.error(item.pos(name), field, _undefined_name(name, options))
                     vals = tuple(val) if isinstance(val, list) else (val,)
                     out.append(Condition(str(name), vals, False, item.pos(name)[0]))
             else:
                 self.error(where, field, f"expected an option name or a mapping option: value, found {_kind(item)}")
         return tuple(out)
+
+
+def _undefined_name(name, names) -> str:
+    return (f"unknown option {name!r}{_suggest(name, names)}; expected one of: "
+            f"{', '.join(sorted(str(n) for n in names)) or 'none declared'}")
 
 
 def _is_int(value) -> bool:
@@ -512,7 +517,7 @@ def _check_template_cycles(c, raw, templates):
             return
         if state.get(name) == "active":
             cycle = trail[trail.index(name):] + [name]
-            c.error(raw.pos(name), f"templates.{name}", f"cyclic template reference: {' -> '.join(cycle)}")
+            c.error(raw.pos(name), f"templates.{name}", f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
             return
         state[name] = "active"
         for used in _uses(templates[name]):
@@ -543,7 +548,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         name = c.string(r, "name", f"{field}.name", default=f"row{i}")
         field = f"rows[{i}] ({name})"
         if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
-            c.error(r.pos("name"), f"{field}.name", "row names are identifiers (letters, digits, _), used as module names")
+            c.error(r.pos("name"), f"{field}.name", f"expected an identifier (letters, digits, _: it names a module), found {_kind(name)}")
         when = c.conditions(r, "when", f"{field}.when", options)
         if name in seen and not (when and seen[name][1]):
             # Two rows may share a name only as alternatives, each under its own `when`.

@@ -1,0 +1,369 @@
+"""Every class of bad input (issue 8, and issue 2's core cases): the exact message, exit 2, no traceback,
+nothing written.
+
+Each case breaks one thing in tests/fixtures/tiny.yaml, a valid spec (`archcheck verify` passes it, see
+test_the_fixture_is_valid), and states the whole stderr archcheck must print, one problem a line:
+`file:line:column: field: what was expected, what was found`. tests/ERRORS.md is the table of these
+cases, rendered from CASES (regenerate with `pytest tests/test_errors.py --update-golden`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from .conftest import FIXTURES, check_golden
+
+TINY = (FIXTURES / "tiny.yaml").read_text(encoding="utf-8")
+TABLE = FIXTURES.parent / "ERRORS.md"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    title: str               # the error class, for the table
+    shows: str               # what the input does wrong, for the table
+    edits: tuple = ()        # (old, new) replacements in tiny.yaml, each old occurring once
+    args: tuple = ()         # extra command-line arguments
+    text: str | None = None  # the whole spec text instead of edits
+    path: str = "spec.yaml"
+    write: bool = True       # False: no file at `path`
+    expected: tuple = ()     # stderr lines after "archcheck: error: "
+
+    def spec_bytes(self) -> bytes:
+        text = TINY if self.text is None else self.text
+        for old, new in self.edits:
+            assert text.count(old) == 1, f"{self.id}: {old!r} must occur once in tiny.yaml"
+            text = text.replace(old, new)
+        return text.encode("utf-8", "surrogateescape")   # "\udcff" stands for a raw 0xff byte
+
+
+CASES = [
+    Case('yaml-syntax', 'YAML syntax error',
+         '`input: [3, 32, 32` (unclosed list)',
+         edits=[('input: [3, 32, 32]', 'input: [3, 32, 32')],
+         expected=(
+             "spec.yaml:15:8: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at line 14)",
+         )),
+    Case('yaml-tab', 'YAML syntax error: a tab',
+         'a line indented with a tab',
+         edits=[('    figure: Figure 1', '\tfigure: Figure 1')],
+         expected=(
+             'spec.yaml:18:1: YAML syntax error: found character that cannot start any token (a tab; YAML indents with spaces only)',
+         )),
+    Case('not-utf8', 'not UTF-8',
+         'the byte 0xff in `name: tiny`',
+         edits=[('name: tiny', 'name: tiny\udcff')],
+         expected=(
+             'spec.yaml:5:11: expected UTF-8 text, found the byte 0xff (byte 315 of the file)',
+         )),
+    Case('empty-file', 'empty file',
+         'an empty file',
+         text='',
+         expected=(
+             'spec.yaml:1:1: the file is empty; expected a YAML mapping',
+         )),
+    Case('missing-file', 'missing file',
+         '`archcheck verify spec.yaml` with no such file',
+         write=False,
+         expected=(
+             'spec.yaml: no such file',
+         )),
+    Case('not-a-mapping', 'wrong type: the whole spec',
+         'a YAML list instead of a mapping',
+         text='- conv\n- pool\n',
+         expected=(
+             'spec.yaml:1:1: expected a YAML mapping at the top of the spec, found a list',
+         )),
+    Case('unknown-key', 'unknown key, with a did-you-mean',
+         '`figrue: Figure 1` in a template',
+         edits=[('figure: Figure 1', 'figrue: Figure 1')],
+         expected=(
+             "spec.yaml:18:13: templates.mixed.figrue: unknown key (did you mean 'figure'?); expected one of: merge, params, branches, layers, order, expansion, scale, activation, class_name, figure",
+         )),
+    Case('unknown-row-key', 'unknown row key (issue 2: unknown row type)',
+         '`templat: mixed` in a row',
+         edits=[('    template: mixed', '    templat: mixed')],
+         expected=(
+             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source",
+             "spec.yaml:36:11: rows[1] (mixed_1).args: args are given to a template or to the row's layers; this row has neither",
+         )),
+    Case('unknown-layer-kind', 'unknown layer kind (issue 2)',
+         '`{pooling: {type: avg, kernel: 16}}`',
+         edits=[('{pool: {type: avg, kernel: 16}}', '{pooling: {type: avg, kernel: 16}}')],
+         expected=(
+             "spec.yaml:40:19: rows[2] (pool).layers[0].pooling: unknown layer kind or key (did you mean 'pool'?); expected one of conv, sepconv, pool, global_pool, lrn, bn, relu, dropout, flatten, linear, identity, use",
+         )),
+    Case('wrong-type', 'wrong type',
+         '`input: 3x32x32`',
+         edits=[('input: [3, 32, 32]', 'input: 3x32x32')],
+         expected=(
+             "spec.yaml:14:8: input: expected a list, found text ('3x32x32')",
+         )),
+    Case('float-for-int', 'wrong type: a float where a whole number is expected',
+         '`kernel: 3.0`',
+         edits=[('kernel: 3, stride: 2', 'kernel: 3.0, stride: 2')],
+         expected=(
+             'spec.yaml:32:33: rows[0] (conv1).layers[0].conv.kernel: expected a whole number or [h, w], found a number (3.0)',
+         )),
+    Case('missing-field', 'missing required field (issue 2)',
+         '`{name: type}` (a column without `kind`)',
+         edits=[('{name: type, kind: label}', '{name: type}')],
+         expected=(
+             'spec.yaml:8:5: columns[0].kind: missing required field',
+         )),
+    Case('missing-argument', 'missing required layer argument',
+         '`{linear: {}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {}}')],
+         expected=(
+             'spec.yaml:45:18: rows[3] (fc).layers[1].linear.out: missing required argument',
+         )),
+    Case('negative-channels', 'non-positive size: negative channels (issue 2)',
+         '`{conv: {out: -8, ...}}`',
+         edits=[('{conv: {out: 8, kernel: 3', '{conv: {out: -8, kernel: 3')],
+         expected=(
+             "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found -8",
+         )),
+    Case('zero-channels', 'non-positive size: zero channels',
+         '`{conv: {out: 0, ...}}`',
+         edits=[('{conv: {out: 8, kernel: 3', '{conv: {out: 0, kernel: 3')],
+         expected=(
+             "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found 0",
+         )),
+    Case('zero-stride', 'non-positive size: zero stride',
+         '`stride: 0`',
+         edits=[('kernel: 3, stride: 2', 'kernel: 3, stride: 0')],
+         expected=(
+             'spec.yaml:32:44: rows[0] (conv1).layers[0].conv.stride: expected whole numbers from 1 to 1,024, found 0',
+         )),
+    Case('absurd-channels', "absurd size: above archcheck's channel limit",
+         '`{conv: {out: 1000000, ...}}`',
+         edits=[('{conv: {out: 8, kernel: 3', '{conv: {out: 1000000, kernel: 3')],
+         expected=(
+             "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found 1000000",
+         )),
+    Case('absurd-input', 'absurd size: input',
+         '`input: [3, 100000, 32]`',
+         edits=[('input: [3, 32, 32]', 'input: [3, 100000, 32]')],
+         expected=(
+             'spec.yaml:14:8: input: expected channels 1..100,000 and sizes 1..16,384, found [3, 100000, 32]',
+         )),
+    Case('huge-number', 'absurd size: a 31-digit number',
+         '`num_classes: 1000000000000000000000000000000`',
+         edits=[('num_classes: 10,', 'num_classes: ' + '1' + '0' * 30 + ',')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected a whole number from 0 to 100,000 (archcheck's limit), found a 31-digit number",
+         )),
+    Case('cell-count', 'unparseable printed cell: a count',
+         '`2.7Q` in the ops column',
+         edits=[('55K]', '2.7Q]')],
+         expected=(
+             "spec.yaml:30:53: rows[0] (conv1).paper[ops]: expected a count such as 2.7K, 34M or 13.6·10^6, found '2.7Q'",
+         )),
+    Case('cell-size', 'unparseable printed cell: a size',
+         '`112x112` in the output size column',
+         edits=[('16×16×8', '112x112')],
+         expected=(
+             "spec.yaml:30:33: rows[0] (conv1).paper[output size]: expected a size H×W×C such as 112×112×64, or C, found '112x112'",
+         )),
+    Case('undefined-template', 'reference to an undefined template',
+         '`template: mixd`',
+         edits=[('template: mixed', 'template: mixd')],
+         expected=(
+             "spec.yaml:35:15: rows[1] (mixed_1).template: undefined template 'mixd' (did you mean 'mixed'?)",
+         )),
+    Case('undefined-reference', 'reference to an undefined option or parameter',
+         '`{linear: {out: num_class}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: num_class}}')],
+         expected=(
+             "spec.yaml:45:24: rows[3] (fc).layers[1].linear.out: undefined reference 'num_class' (did you mean 'num_classes'?); expected a number or one of: batch_norm, conv_bias, in_channels, num_classes",
+         )),
+    Case('undefined-row', 'reference to an undefined row',
+         'an erratum with `row: conv2`',
+         edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nerrata:\n  - {id: e1, row: conv2, field: params, printed: "216", expected: 216, arithmetic: "3*8*9 = 216", explanation: x, source: y}\n')],
+         expected=(
+             "spec.yaml:47:19: errata[0].row: undefined row 'conv2' (did you mean 'conv1'?)",
+         )),
+    Case('cyclic-template', 'cyclic template reference',
+         'template `mixed` using itself',
+         edits=[('          - {conv: {out: n3x3, kernel: 3, padding: same}}', '          - {conv: {out: n3x3, kernel: 3, padding: same}}\n          - {use: {template: mixed, args: {n1x1: 1, n3x3: 1}}}')],
+         expected=(
+             'spec.yaml:18:5: templates.mixed: expected templates that do not use themselves, found the cycle mixed -> mixed',
+         )),
+    Case('duplicate-row', 'duplicate row name',
+         'two rows named `conv1`',
+         edits=[('  - name: pool\n', '  - name: conv1\n')],
+         expected=(
+             "spec.yaml:37:11: rows[2] (conv1).name: duplicate row name 'conv1' (first at line 29)",
+         )),
+    Case('duplicate-key', 'duplicate key',
+         '`kernel` twice in one layer',
+         edits=[('{pool: {type: avg, kernel: 16}}', '{pool: {type: avg, kernel: 16, kernel: 8}}')],
+         expected=(
+             'spec.yaml:40:40: rows[2].layers[0].pool.kernel: duplicate key (first at line 40); expected each key once per mapping',
+         )),
+    Case('kernel-too-large', 'chain that cannot be built: kernel larger than its input',
+         '`{pool: {type: avg, kernel: 32}}` on a 16×16 input',
+         edits=[('{pool: {type: avg, kernel: 16}}', '{pool: {type: avg, kernel: 32}}')],
+         expected=(
+             'spec.yaml:40:9: rows (pool): pool: the input 24×16×16 is too small for this layer: expected an output of at least 1×1, found 0×0',
+         )),
+    Case('branch-grids', 'chain that cannot be built: branches of different sizes',
+         'the 3×3 branch without `padding: same`',
+         edits=[('{conv: {out: n3x3, kernel: 3, padding: same}}', '{conv: {out: n3x3, kernel: 3}}')],
+         expected=(
+             "spec.yaml:25:9: rows (mixed_1) branch 3x3: expected the other branches' 16×16 grid, found 16×14×14; branches of different sizes cannot be concatenated",
+         )),
+    Case('linear-on-grid', 'chain that cannot be built: linear on a C×H×W input',
+         'the flatten layer removed',
+         edits=[('      - {flatten: {}}\n', '')],
+         expected=(
+             'spec.yaml:44:9: rows (fc): linear: expected a flat input for a linear layer (add a flatten layer), found 24×1×1',
+         )),
+    Case('several-branches', 'chain that cannot be built: every broken branch reported',
+         '`kernel: 17` in both branches',
+         edits=[('{conv: {out: n1x1, kernel: 1}', '{conv: {out: n1x1, kernel: 17}'), ('{conv: {out: n3x3, kernel: 3, padding: same}}', '{conv: {out: n3x3, kernel: 17}}')],
+         expected=(
+             'spec.yaml:24:13: rows (mixed_1) branch 1x1: conv: the input 8×16×16 is too small for this layer: expected an output of at least 1×1, found 0×0',
+             'spec.yaml:27:13: rows (mixed_1) branch 3x3: conv: the input 8×16×16 is too small for this layer: expected an output of at least 1×1, found 0×0',
+         )),
+    Case('template-arg-list', 'wrong type reaching the builder: a template argument',
+         '`args: {n1x1: [8, 8], n3x3: 16.5}`',
+         edits=[('args: {n1x1: 8, n3x3: 16}', 'args: {n1x1: [8, 8], n3x3: 16.5}')],
+         expected=(
+             'spec.yaml:24:13: rows (mixed_1) branch 1x1: conv.out: expected a whole number, found a list',
+             'spec.yaml:27:13: rows (mixed_1) branch 3x3: conv.out: expected a whole number, found a number (16.5)',
+         )),
+    Case('when-undefined', '`when` on an undefined name inside a template',
+         '`when: n5x5` on a branch',
+         edits=[('      - name: 3x3\n', '      - name: 3x3\n        when: n5x5\n')],
+         expected=(
+             "spec.yaml:26:15: templates.mixed.branches[1].when: unknown option 'n5x5'; expected one of: batch_norm, conv_bias, in_channels, n1x1, n3x3, num_classes",
+         )),
+    Case('custom-tag', 'untrusted YAML: a custom tag',
+         '`num_classes: !!python/object/apply:os.system [ls]`',
+         edits=[('num_classes: 10,', 'num_classes: !!python/object/apply:os.system [ls],')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected plain YAML data, found the tag 'tag:yaml.org,2002:python/object/apply:os.system' (tags are not allowed in a spec)",
+         )),
+    Case('alias-bomb', 'untrusted YAML: aliases (a size bomb)',
+         '`lol: &a [x, ...]` and `lol2: [*a, *a, ...]`',
+         edits=[('archcheck: 1\n', 'archcheck: 1\nlol: &a [x, x, x, x, x, x, x, x, x]\nlol2: [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n')],
+         expected=(
+             'spec.yaml:5:6: expected plain YAML data, found the anchor &a; aliases and anchors are not allowed in a spec',
+             'spec.yaml:6:8: expected plain YAML data, found the alias *a (used 9 times); aliases and anchors are not allowed in a spec',
+         )),
+    Case('deep-nesting', 'untrusted YAML: nesting 100 deep',
+         '`[[[[...]]]]` 100 deep',
+         edits=[('archcheck: 1\n', 'archcheck: 1\nextra: ' + '[' * 100 + ']' * 100 + '\n')],
+         expected=(
+             'spec.yaml:5:71: expected YAML nested at most 64 levels deep, found deeper nesting',
+         )),
+    Case('unicode-name', 'unicode garbage in a name',
+         '`name: pööl☃`',
+         edits=[('  - name: pool\n', '  - name: pööl☃\n')],
+         expected=(
+             "spec.yaml:37:11: rows[2] (pööl☃).name: expected an identifier (letters, digits, _: it names a module), found text ('pööl☃')",
+         )),
+    Case('several', 'several problems, all reported in one run',
+         'four of the edits above at once',
+         edits=[('figure: Figure 1', 'figrue: Figure 1'), ('{conv: {out: 8, kernel: 3', '{conv: {out: -8, kernel: 3'), ('55K]', '2.7Q]'), ('template: mixed', 'template: mixd')],
+         expected=(
+             "spec.yaml:18:13: templates.mixed.figrue: unknown key (did you mean 'figure'?); expected one of: merge, params, branches, layers, order, expansion, scale, activation, class_name, figure",
+             "spec.yaml:30:53: rows[0] (conv1).paper[ops]: expected a count such as 2.7K, 34M or 13.6·10^6, found '2.7Q'",
+             "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found -8",
+             "spec.yaml:35:15: rows[1] (mixed_1).template: undefined template 'mixd' (did you mean 'mixed'?)",
+         )),
+    Case('set-unknown', 'unknown --set key (issue 2)',
+         '`--set num_clases=5`',
+         args=['--set', 'num_clases=5'],
+         expected=(
+             "--set: num_clases: unknown option 'num_clases' (did you mean 'num_classes'?); options: num_classes, batch_norm, conv_bias",
+         )),
+    Case('set-limit', "--set above archcheck's channel limit",
+         '`--set num_classes=100001`',
+         args=['--set', 'num_classes=100001'],
+         expected=(
+             "--set: num_classes: expected a value from 0 to 100,000 (archcheck's limit), found 100001",
+         )),
+    Case('set-row-arg', '--set of an argument the row does not have',
+         '`--set mixed_1.n5x5=4`',
+         args=['--set', 'mixed_1.n5x5=4'],
+         expected=(
+             "--set: mixed_1.n5x5: row 'mixed_1' has no argument 'n5x5'; its arguments: n1x1, n3x3",
+         )),
+    Case('set-list', '--set of a list where a channel count is expected',
+         '`--set mixed_1.n1x1=[1, 2]`',
+         args=['--set', 'mixed_1.n1x1=[1, 2]'],
+         expected=(
+             'spec.yaml:24:13: rows (mixed_1) branch 1x1: conv.out: expected a whole number, found a list',
+         )),
+    Case('unknown-variant', 'unknown --variant',
+         '`--variant wide`',
+         args=['--variant', 'wide'],
+         expected=(
+             "spec.yaml: --variant: unknown variant 'wide'; this spec's variants: none declared",
+         )),
+]
+
+
+def run_case(case: Case, tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)   # messages name the spec as the user typed it: spec.yaml
+    if case.write:
+        (tmp_path / case.path).write_bytes(case.spec_bytes())
+    return cli("verify", case.path, "--output", "report.md", *case.args)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input_gets_its_exact_message_and_exit_2(case, tmp_path, monkeypatch, cli):
+    code, out, err = run_case(case, tmp_path, monkeypatch, cli)
+    assert code == 2
+    assert err.splitlines() == [f"archcheck: error: {line}" for line in case.expected]
+    assert out == "" and "Traceback" not in err
+    assert not (tmp_path / "report.md").exists()          # nothing written
+    for line in case.expected:                            # the shape: where, then (field and) message
+        assert re.match(r"(spec\.yaml(:\d+:\d+)?|--set): \S", line), line
+
+
+def test_the_fixture_is_valid(tmp_path, monkeypatch, cli):
+    """Without the edits the fixture verifies, so each case's error is the edit's doing."""
+    code, out, err = run_case(Case("valid", "", ""), tmp_path, monkeypatch, cli)
+    assert (code, err) == (0, "")
+    assert "PASS" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_every_case_id_is_unique():
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def _cell(text: str) -> str:
+    text = text.replace("|", "\\|")
+    return f"``{text}``" if "`" in text else f"`{text}`"
+
+
+def render_table() -> str:
+    lines = [
+        "# Errors archcheck reports",
+        "",
+        "Exit codes: **0** verified, **1** mismatches found, **2** bad input or usage (the cases below), "
+        "**3** internal error (a bug: please report it).",
+        "",
+        "Every problem in a spec is reported in one run, one line each, as "
+        "`archcheck: error: file:line:column: field: what was expected, what was found`; with exit 2 no "
+        "report is written. Each row below is a test in `tests/test_errors.py` (its id in the first "
+        "column) that breaks one thing in `tests/fixtures/tiny.yaml` and asserts the exact message, "
+        "exit 2, no traceback and no file written. This file is rendered from those tests: "
+        "`pytest tests/test_errors.py --update-golden`.",
+        "",
+        "| test | error | input | message (after `archcheck: error: `) |",
+        "|---|---|---|---|",
+    ]
+    for c in CASES:
+        message = "<br>".join(_cell(line) for line in c.expected)
+        lines.append(f"| {c.id} | {c.title} | {c.shows.replace('|', chr(92) + '|')} | {message} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_errors_table_is_rendered_from_these_cases(update_golden):
+    check_golden(TABLE, render_table(), update_golden)
