@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from archcheck.spec import arith, cells, yamlload
+from archcheck.spec.validate import MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_ROWS, MAX_SPATIAL
+
 from .conftest import FIXTURES, check_golden
 
 TINY = (FIXTURES / "tiny.yaml").read_text(encoding="utf-8")
@@ -161,6 +164,12 @@ CASES = [
          expected=(
              "spec.yaml:30:53: rows[0] (conv1).paper[ops]: expected a count such as 2.7K, 34M or 13.6·10^6, found '2.7Q'",
          )),
+    Case('cell-power', 'absurd size: a printed power of ten',
+         '`1·10^10000000` in the ops column',
+         edits=[('55K]', '1·10^10000000]')],
+         expected=(
+             "spec.yaml:30:53: rows[0] (conv1).paper[ops]: expected a power of ten up to 10^100, found '1·10^10000000'",
+         )),
     Case('cell-size', 'unparseable printed cell: a size',
          '`112x112` in the output size column',
          edits=[('16×16×8', '112x112')],
@@ -184,6 +193,14 @@ CASES = [
          edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nerrata:\n  - {id: e1, row: conv2, field: params, printed: "216", expected: 216, arithmetic: "3*8*9 = 216", explanation: x, source: y}\n')],
          expected=(
              "spec.yaml:47:19: errata[0].row: undefined row 'conv2' (did you mean 'conv1'?)",
+         )),
+    Case('arithmetic', 'erratum arithmetic that does not hold',
+         '`arithmetic: "3*8*9 = 215"`',
+         edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nerrata:\n  - {id: e1, '
+                 'row: conv1, field: params, printed: "216", expected: 215, arithmetic: "3*8*9 = 215", explanation: x, '
+                 'source: y}\n')],
+         expected=(
+             'spec.yaml:47:84: errata[0].arithmetic: the arithmetic does not hold: 3*8*9 gives 216, not 215',
          )),
     Case('cyclic-template', 'cyclic template reference',
          'template `mixed` using itself',
@@ -355,6 +372,15 @@ def render_table() -> str:
         "column) that breaks one thing in `tests/fixtures/tiny.yaml` and asserts the exact message, "
         "exit 2, no traceback and no file written. This file is rendered from those tests: "
         "`pytest tests/test_errors.py --update-golden`.",
+        "",
+        "Limits, refused with a message rather than attempted: at most "
+        f"{MAX_CHANNELS:,} channels in any layer's or block's output (the width-32 GoogLeNet has 12,288 "
+        f"in one layer and 32,768 after inception (5b)), {MAX_SPATIAL:,} pixels of height or width, "
+        f"kernels, strides and dilations of {MAX_KERNEL:,}, {MAX_FEATURES:,} flattened features, "
+        f"{MAX_ROWS:,} rows, printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
+        f"erratum arithmetic of {arith.MAX_EXPRESSION:,} characters, spec files of {yamlload.MAX_SPEC_BYTES:,} "
+        f"bytes nested {yamlload.MAX_DEPTH} deep. The constants are in archcheck/spec/validate.py, cells.py, "
+        "arith.py and yamlload.py.",
         "",
         "| test | error | input | message (after `archcheck: error: `) |",
         "|---|---|---|---|",

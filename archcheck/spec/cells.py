@@ -15,6 +15,18 @@ class CellError(ValueError):
     pass
 
 
+MAX_CELL = 200        # characters; the longest cell in the bundled specs has 24
+
+
+def _text(text) -> str:
+    """The cell's text, stripped; a cell longer than MAX_CELL is refused before any number in it is
+    read (a 5,000-digit integer cannot be read, and 10^(190 digits) would never finish)."""
+    s = str(text).strip()
+    if len(s) > MAX_CELL:
+        raise CellError(f"expected a cell as printed (at most {MAX_CELL} characters), found {len(s):,} characters")
+    return s
+
+
 _TIMES = "[×xX]"
 _SCALES = {"": 1, "K": 1000, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
 
@@ -32,12 +44,14 @@ class Count:
 
 def parse_count(text: str, k_base: int = 1000) -> Count:
     """'2.7K', '34M', '1000K', '1.5G', '13.6·10^6', '360M', '12' -> Count."""
-    s = str(text).strip().replace(",", "")
+    s = _text(text).replace(",", "")
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:[·*×x]\s*10\^(\d+)|([KMGBT]?))", s)
     if not m:
         raise CellError(f"expected a count such as 2.7K, 34M or 13.6·10^6, found {text!r}")
     digits, exp, suffix = m.group(1), m.group(2), m.group(3) or ""
     if exp is not None:
+        if int(exp) > 100:
+            raise CellError(f"expected a power of ten up to 10^100, found {text!r}")
         scale = 10 ** int(exp)
     else:
         scale = _SCALES[suffix]
@@ -61,7 +75,7 @@ class Shape:
 
 
 def parse_shape(text: str, need_channels: bool = True) -> Shape:
-    s = str(text).strip()
+    s = _text(text)
     parts = [p.strip() for p in re.split(_TIMES, s)]
     if not all(re.fullmatch(r"\d+", p) for p in parts) or len(parts) not in ((1, 3) if need_channels else (2, 3)):
         want = "H×W×C such as 112×112×64, or C" if need_channels else "H×W or H×W×C"
@@ -85,7 +99,7 @@ class Patch:
 
 
 def parse_patch(text: str) -> Patch:
-    s = str(text).strip()
+    s = _text(text)
     m = re.fullmatch(rf"(\d+)\s*{_TIMES}\s*(\d+)\s*(?:/\s*(\d+))?", s)
     if m:
         stride = int(m.group(3)) if m.group(3) else None
@@ -108,7 +122,7 @@ class PoolProj:
 
 
 def parse_pool_proj(text: str) -> PoolProj:
-    s = str(text).strip()
+    s = _text(text)
     if re.fullmatch(r"\d+", s):
         return PoolProj(s, None, int(s))
     m = re.fullmatch(r"(avg|max)\s*\+\s*(\d+|pass\s*through)", s, flags=re.I)
@@ -119,7 +133,7 @@ def parse_pool_proj(text: str) -> PoolProj:
 
 
 def parse_int(text: str) -> int:
-    s = str(text).strip()
+    s = _text(text)
     if not re.fullmatch(r"\d+", s):
         raise CellError(f"expected a whole number, found {text!r}")
     return int(s)
@@ -135,7 +149,7 @@ class Label:
 
 
 def parse_label(text: str) -> Label:
-    s = str(text).strip()
+    s = _text(text)
     repeat = rate = None
     m = re.match(rf"(\d+)\s*{_TIMES}\s*(?!\d)\S", s)   # "3×Inception", not the kernel of "3×3 Conv"
     if m:

@@ -715,6 +715,10 @@ def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, 
         if expected is None or isinstance(expected, (bool, list, dict)):
             c.error(item.pos("expected") if "expected" in item else item, f"{field}.expected",
                     "expected the value the arithmetic gives (a number or a cell as it should read)")
+        elif isinstance(expected, (int, float)) and not (_is_number(expected) and abs(expected) <= 1e30):
+            c.error(item.pos("expected"), f"{field}.expected",
+                    f"expected a finite number up to 10^30, found {_kind(expected)}")
+            expected = None
         arithmetic = c.string(item, "arithmetic", f"{field}.arithmetic", default="")
         if arithmetic:
             try:
