@@ -393,3 +393,65 @@ def render_table() -> str:
 
 def test_errors_table_is_rendered_from_these_cases(update_golden):
     check_golden(TABLE, render_table(), update_golden)
+
+
+# Bad input the fuzz test (test_spec_fuzz.py) and the exploration before it found to crash archcheck
+# (exit 3: ValueError, KeyError, TypeError, OverflowError, a RuntimeError from the tracer) or to pass
+# unnoticed (a 64-billion-channel default), now SpecErrors at their line; global-pool-after-flatten was
+# refused only by the tracer, without a line. Checked through the library API (load_spec_text, verify)
+# so that none can come back as another exception: name -> (edits of tiny.yaml, the whole message).
+FOUND_BY_FUZZING = {
+    "dropout-rate-from-an-option": (
+        [("options: {num_classes: 10,", "options: {rate: 3, num_classes: 10,"),
+         ("      - {flatten: {}}\n", "      - {flatten: {}}\n      - {dropout: {p: rate}}\n")],
+        "t.yaml:45:9: rows (fc): dropout.p: expected a rate from 0 to below 1, found a number (3)"),
+    "branch-named-2.5": (
+        [("      - name: 3x3\n", "      - name: 2.5\n")],
+        "t.yaml:25:15: templates.mixed.branches[1].name: expected letters, digits or _, found text ('2.5')"),
+    "one-branch-name-twice": (
+        [("      - name: 3x3\n", "      - name: 1x1\n")],
+        "t.yaml:25:15: templates.mixed.branches[1].name: duplicate branch name '1x1'; expected each once, or "
+        "alternatives each under its own when"),
+    "alternative-branches-both-built": (
+        [("      - name: 1x1\n", "      - name: 1x1\n        when: batch_norm\n"),
+         ("      - name: 3x3\n", "      - name: 1x1\n        when: conv_bias\n"), ("batch_norm: false", "batch_norm: true")],
+        "t.yaml:26:9: rows (mixed_1) branch 1x1: expected one branch named '1x1' with these options, found two"),
+    "pool-type-a-mapping": (
+        [("{type: avg, kernel: 16}", "{type: {a: 1}, kernel: 16}")],
+        "t.yaml:40:23: rows[2] (pool).layers[0].pool.type: expected max or avg, found a mapping"),
+    "global-pool-after-flatten": (
+        [("      - {flatten: {}}\n", "      - {flatten: {}}\n      - {global_pool: {type: avg}}\n")],
+        "t.yaml:45:9: rows (fc): global_pool: expected a C×H×W input, found 24 (a flat input has no grid)"),
+    "kernel-from-a-text-option": (
+        [("options: {num_classes: 10,", "options: {k: separable, num_classes: 10,"),
+         ("{conv: {out: n1x1, kernel: 1}", "{conv: {out: n1x1, kernel: k}")],
+        "t.yaml:24:13: rows (mixed_1) branch 1x1: conv.kernel: expected a whole number or [h, w], found text ('separable')"),
+    "400-digit-argument": (
+        [("args: {n1x1: 8, n3x3: 16}", "args: {n1x1: 8, n3x3: " + "9" * 400 + "}")],
+        "t.yaml:36:27: rows[1] (mixed_1).args.n3x3: expected a value from 0 to 100,000 (archcheck's limit), "
+        "found a 400-digit number"),
+    "row-named-forward": (
+        [("  - name: pool\n", "  - name: forward\n")],
+        "t.yaml:37:5: rows (forward).name: expected a name that is not an attribute of torch's nn.Module, found one "
+        "that is"),
+    "64-billion-channel-default": (
+        [("params: [n1x1, n3x3]", "params: {n1x1: 64000000000, n3x3: null}")],
+        "t.yaml:19:20: templates.mixed.params.n1x1: expected a value from 0 to 100,000 (archcheck's limit), found "
+        "64000000000"),
+}
+
+
+@pytest.mark.parametrize("name", FOUND_BY_FUZZING)
+def test_what_the_fuzzer_found_is_a_spec_error(name):
+    from archcheck import verify
+    from archcheck.errors import SpecError
+    from archcheck.spec import load_spec_text
+
+    edits, message = FOUND_BY_FUZZING[name]
+    text = TINY
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    with pytest.raises(SpecError) as err:
+        verify(load_spec_text(text, "t.yaml"))
+    assert str(err.value) == message
