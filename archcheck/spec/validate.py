@@ -517,7 +517,8 @@ def _check_template_cycles(c, raw, templates):
             return
         if state.get(name) == "active":
             cycle = trail[trail.index(name):] + [name]
-            c.error(raw.pos(name), f"templates.{name}", f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
+            c.error(raw.pos(name), f"templates.{name}",
+                    f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
             return
         state[name] = "active"
         for used in _uses(templates[name]):
@@ -548,7 +549,8 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         name = c.string(r, "name", f"{field}.name", default=f"row{i}")
         field = f"rows[{i}] ({name})"
         if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
-            c.error(r.pos("name"), f"{field}.name", f"expected an identifier (letters, digits, _: it names a module), found {_kind(name)}")
+            c.error(r.pos("name"), f"{field}.name",
+                    f"expected an identifier (letters, digits, _: it names a module), found {_kind(name)}")
         when = c.conditions(r, "when", f"{field}.when", options)
         if name in seen and not (when and seen[name][1]):
             # Two rows may share a name only as alternatives, each under its own `when`.
