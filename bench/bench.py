@@ -55,9 +55,11 @@ class Run:
     rss: int             # peak resident set, bytes
     code: int            # exit code, or -signal
     timed_out: bool = False
+    error: str = ""      # last line of stderr when the process failed
 
 
-def run_once(argv: list[str], timeout: float | None = None) -> Run:
+def run_once(argv: list[str], timeout: float | None = None, ok=(0, 1), must_succeed: bool = True) -> Run:
+    """One process. archcheck exits 0 or 1 (verdict); the competitor must exit 0 (1 is an uncaught error)."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)   # a normal install has bytecode caches; let both sides write them
     start = time.perf_counter()
@@ -80,9 +82,16 @@ def run_once(argv: list[str], timeout: float | None = None) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stderr.close()
     run = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, proc.returncode, timed_out.is_set())
-    if not run.timed_out and run.code not in (0, 1):
-        raise SystemExit(f"bench: {' '.join(argv)} exited {run.code}:\n{err.decode(errors='replace')[-2000:]}")
+    if not run.timed_out and run.code not in ok:
+        text = err.decode(errors="replace").strip()
+        if must_succeed:
+            raise SystemExit(f"bench: {' '.join(argv)} exited {run.code}:\n{text[-2000:]}")
+        run.error = (text.splitlines() or [f"exit code {run.code}"])[-1][:200]
     return run
+
+
+def competitor_run(spec: Path, args) -> Run:
+    return run_once(competitor_argv(spec), args.competitor_timeout, ok=(0,), must_succeed=False)
 
 
 def archcheck_argv(spec: Path) -> list[str]:
@@ -207,12 +216,12 @@ def fmt_mib(v: float) -> str:
 
 def alternate(spec: Path, runs: int, log) -> tuple[list[Run], list[Run]]:
     run_once(archcheck_argv(spec))          # warm-up: bytecode caches, page cache
-    run_once(competitor_argv(spec))
+    run_once(competitor_argv(spec), ok=(0,))
     ours, theirs = [], []
     for i in range(runs):
-        pair = [("archcheck", archcheck_argv(spec), ours), ("competitor", competitor_argv(spec), theirs)]
-        for name, argv, into in (pair if i % 2 == 0 else pair[::-1]):
-            into.append(run_once(argv))
+        pair = [(archcheck_argv(spec), ours, (0, 1)), (competitor_argv(spec), theirs, (0,))]
+        for argv, into, ok in (pair if i % 2 == 0 else pair[::-1]):
+            into.append(run_once(argv, ok=ok))
         log(f"  {spec.name} run {i + 1}/{runs}: archcheck {ours[-1].wall:.2f} s, competitor {theirs[-1].wall:.2f} s")
     return ours, theirs
 
@@ -255,9 +264,10 @@ def width_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
                       f"{args.competitor_memory:.0%} of the {meminfo('MemAvailable') / GIB:.1f} GiB available")
         else:
             log(f"width x{w}: competitor once (timeout {args.competitor_timeout:.0f} s)")
-            r = run_once(competitor_argv(spec), args.competitor_timeout)
+            r = competitor_run(spec, args)
             theirs = (f"did not finish in {args.competitor_timeout:.0f} s (peak RSS so far {fmt_mib(r.rss)})"
-                      if r.timed_out else f"{fmt_s(r.wall)} wall, {fmt_s(r.cpu)} CPU, peak RSS {fmt_mib(r.rss)}")
+                      if r.timed_out else f"failed after {fmt_s(r.wall)}: {r.error}" if r.error else
+                      f"{fmt_s(r.wall)} wall, {fmt_s(r.cpu)} CPU, peak RSS {fmt_mib(r.rss)}")
         if w == 32:
             target = median(ours, "wall") < 10 and max(r.rss for r in ours) < 1.5 * GIB
         lines.append(f"| x{w} | {params:,} | {fmt_s(median(ours, 'wall'))} | {fmt_s(median(ours, 'cpu'))} "
@@ -281,7 +291,7 @@ def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
             theirs[n] = None
             continue
         log(f"stack {n}: competitor once (timeout {args.competitor_timeout:.0f} s)")
-        theirs[n] = run_once(competitor_argv(specs[n]), args.competitor_timeout)
+        theirs[n] = competitor_run(specs[n], args)
     t0, c0 = median(ours[0], "wall"), median(ours[0], "cpu")
     m0 = min(r.wall for r in ours[0])
     lines = ["| modules added | archcheck wall | per module (wall) | per module (CPU) | per module (fastest runs) "
@@ -295,9 +305,11 @@ def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
             comp = ["not run (--quick)", "", ""]
         elif r.timed_out:
             comp = [f"> {args.competitor_timeout:.0f} s (stopped)", "", fmt_mib(r.rss)]
+        elif r.error:
+            comp = [f"failed after {fmt_s(r.wall)}: {r.error}", "", fmt_mib(r.rss)]
         else:
             r0 = theirs[0]
-            per = f"{(r.wall - r0.wall) / n * 1000:.1f} ms" if n and r0 is not None and not r0.timed_out else ""
+            per = f"{(r.wall - r0.wall) / n * 1000:.1f} ms" if n and r0 and not (r0.timed_out or r0.error) else ""
             comp = [fmt_s(r.wall), per, fmt_mib(r.rss)]
         fastest = min(r.wall for r in ours[n])
         if n:
