@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
 
@@ -59,3 +60,17 @@ def test_main_restores_the_garbage_collector(cli):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_program_exits_at_once_with_all_output_written(tmp_path):
+    # As a program, archcheck skips interpreter shutdown (os._exit): output must be flushed first.
+    run = subprocess.run([sys.executable, "-m", "archcheck", "verify", "specs/googlenet.yaml", "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and json.loads(run.stdout)["verdict"] == "pass"
+    out = tmp_path / "report.md"
+    run = subprocess.run([sys.executable, "-m", "archcheck", "verify", "specs/googlenet.yaml", "-o", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout == "" and out.read_text(encoding="utf-8").endswith("\n")
+    run = subprocess.run([sys.executable, "-m", "archcheck", "verify", "no/such.yaml"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr == "archcheck: error: no/such.yaml: no such file\n"
