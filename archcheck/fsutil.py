@@ -1,35 +1,78 @@
-"""Atomic file writes: a failure mid-run leaves the previous file intact."""
+"""Writing the files a user names: atomically where that is safe, in place where it is not.
+
+- A regular file (or a name that does not exist yet) is written atomically: a temporary file beside it,
+  then one rename. Readers see the old file or the new one, never half of one; on any failure the
+  temporary file is removed and the target is untouched.
+- A symlink is followed: its final target is written as above and the link itself stays.
+- Anything else (a character device such as /dev/null or /dev/stdout, a FIFO, a socket) is written in
+  place, never replaced: renaming a file over /dev/null, as root, would make it a regular file that
+  every program on the machine then writes to.
+
+A target that cannot be written (no such directory, a directory, no permission, disk full) is the
+user's to fix: InputError, exit 2.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 from .errors import InputError, Problem
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to a temporary file beside `path`, then rename it over `path` in one step.
+def _error(path: str, message: str) -> InputError:
+    return InputError([Problem(path, None, None, "", message)])
 
-    Readers see the old file or the new one, never a half-written one; on any failure (an exception,
-    Ctrl-C) the temporary file is removed and `path` is untouched. A path that cannot be written (no
-    such directory, a directory, no permission, disk full) is the user's to fix: InputError, exit 2.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
+
+def write_atomic(path: str, text: str, newline: str = "\n") -> None:
+    """Write `text` (encoded as UTF-8, "\\n" written as `newline`) to `path`; see the module docstring."""
+    data = text.replace("\n", newline).encode("utf-8") if newline != "\n" else text.encode("utf-8")
+    target = os.path.realpath(path)   # follow symlinks: the link stays, its target is written
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _error(path, f"cannot write the file: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise _error(path, "cannot write the file: it is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_in_place(path, target, data)
+        return
+    _replace(path, target, data, mode)
+
+
+def _write_in_place(path: str, target: str, data: bytes) -> None:
+    """A device, FIFO or socket: open it for writing (no O_CREAT, no O_TRUNC on what is not a file)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise _error(path, f"cannot write to it: {exc.strerror or exc}") from None
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError as exc:
+        raise _error(path, f"cannot write to it: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+
+
+def _replace(path: str, target: str, data: bytes, mode) -> None:
+    directory = os.path.dirname(target)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".archcheck-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())  # the bytes are on disk before the rename makes them the file
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.chmod(tmp, (mode & 0o777) if mode is not None else 0o644)
+        os.replace(tmp, target)
         tmp = None
     except OSError as exc:
-        raise InputError([Problem(path, None, None, "", f"cannot write the file: {exc.strerror or exc}")]) from None
+        raise _error(path, f"cannot write the file: {exc.strerror or exc}") from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)

@@ -55,3 +55,61 @@ def check_golden(path: Path, text: str, update: bool) -> None:
     assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
     expected = path.read_text(encoding="utf-8")
     assert text == expected, f"{path.name} differs from the output; review and run pytest --update-golden"
+
+
+# -- the whole run leaves the machine and the checkout as it found them ------------------------------------
+
+def _git_status() -> dict | None:
+    """Tracked files that differ from HEAD -> (status, hash of their content); None outside a git checkout.
+
+    Hashing the content catches a test that rewrites a file the developer had already modified."""
+    import hashlib
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "-z"], cwd=ROOT,
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    out = {}
+    for entry in done.stdout.decode("utf-8", "replace").split("\0"):
+        if len(entry) > 3:
+            path = ROOT / entry[3:]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+            out[entry[3:]] = (entry[:2], digest)
+    return out
+
+
+def pytest_sessionstart(session):
+    session.config._archcheck_git_before = _git_status()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if it replaced /dev/null or changed a tracked file of the checkout.
+
+    Tests write only inside their own temporary directories. A rename over /dev/null (as root) turns it
+    into a regular file that every program then writes to; a test that rewrote a tracked file would
+    hide its change from review. Goldens are excepted when the run was asked to update them."""
+    import stat
+
+    problems = []
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        problems.append("/dev/null is no longer a character device: a test replaced it "
+                        "(repair: rm /dev/null && mknod -m 666 /dev/null c 1 3)")
+    before = getattr(session.config, "_archcheck_git_before", None)
+    after = _git_status() if before is not None else None
+    if before is not None and after is not None and after != before:
+        updating = session.config.getoption("--update-golden") or os.environ.get("ARCHCHECK_UPDATE_GOLDEN") == "1"
+        changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+        if updating:
+            changed = {path for path in changed if not path.startswith(("tests/golden/", "tests/ERRORS.md"))}
+        if changed:
+            problems.append("the test run changed tracked files of the checkout: " + ", ".join(sorted(changed)))
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for p in problems:
+            if reporter is not None:
+                reporter.write_line(f"archcheck test guard: {p}", red=True)
