@@ -94,10 +94,11 @@ def _main(argv) -> int:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
         from .errors import InputError, ModelError
+        from .output import printable
 
         if isinstance(exc, InputError):
-            for problem in exc.problems:
-                print(f"archcheck: error: {problem}", file=sys.stderr)
+            for problem in exc.problems:   # may quote a spec or a model: no raw control characters
+                print(f"archcheck: error: {printable(str(problem))}", file=sys.stderr)
             if isinstance(exc, ModelError) and args.debug and exc.cause is not None:
                 import traceback
                 traceback.print_exception(exc.cause, file=sys.stderr)
@@ -105,7 +106,7 @@ def _main(argv) -> int:
         if args.debug:
             import traceback
             traceback.print_exc()
-        print(f"archcheck: internal error: {type(exc).__name__}: {exc}. This is a bug in archcheck; please "
+        print(f"archcheck: internal error: {type(exc).__name__}: {printable(str(exc))}. This is a bug in archcheck; please "
               f"report it with the command line{'' if args.debug else ' (rerun with --debug for the traceback)'}.",
               file=sys.stderr)
         return EXIT_INTERNAL

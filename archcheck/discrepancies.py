@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .render.markdown import esc, table
+from .render.markdown import code, esc, table
 from .spec import Spec, load_spec
 from .pipeline import verify
 
@@ -73,25 +73,25 @@ def render(entries: list[Entry]) -> str:
         spec = items[0].spec
         title = spec.paper.get("title", spec.name)
         arxiv = f" (arXiv {spec.paper['arxiv']})" if spec.paper.get("arxiv") else ""
-        parts += [f"## {title}{arxiv}", "", f"Spec `{path}`.", ""]
+        parts += [f"## {esc(title + arxiv)}", "", f"Spec {code(path)}.", ""]
         body = []
         for e in items:
             err = e.erratum
             where = err.target
-            body.append([f"`{err.id}`", esc(where), esc(e.printed), esc(e.measured or "—"),
+            body.append([code(err.id), esc(where), esc(e.printed), esc(e.measured or "—"),
                          esc(e.build or "no declared build"), e.status or "—"])
         parts += [table(["erratum", "where", "printed", "measured", "build", "status"], body), ""]
         for e in items:
             err = e.erratum
             where = err.target
-            parts += [f"### `{err.id}`: {esc(where)}", ""]
+            parts += [f"### {code(err.id)}: {esc(where)}", ""]
             if err.arithmetic:
-                parts.append(f"- Arithmetic: `{err.arithmetic}`")
+                parts.append(f"- Arithmetic: {code(err.arithmetic)}")
             applies = ", ".join(str(c) for c in err.applies_to) or "every build"
-            parts.append(f"- Applies to: {applies}")
-            parts.append(f"- Explanation: {' '.join(err.explanation.split())}")
+            parts.append(f"- Applies to: {esc(applies)}")
+            parts.append(f"- Explanation: {esc(' '.join(err.explanation.split()))}")
             if err.followed_by:
-                parts.append(f"- Implementations: {' '.join(err.followed_by.split())}")
-            parts.append(f"- Source: {' '.join(err.source.split())}")
+                parts.append(f"- Implementations: {esc(' '.join(err.followed_by.split()))}")
+            parts.append(f"- Source: {esc(' '.join(err.source.split()))}")
             parts.append("")
     return "\n".join(parts).rstrip("\n") + "\n"

@@ -24,9 +24,16 @@ def _error(path: str, message: str) -> InputError:
     return InputError([Problem(path, None, None, "", message)])
 
 
-def write_atomic(path: str, text: str, newline: str = "\n") -> None:
-    """Write `text` (encoded as UTF-8, "\\n" written as `newline`) to `path`; see the module docstring."""
-    data = text.replace("\n", newline).encode("utf-8") if newline != "\n" else text.encode("utf-8")
+_UNCHECKED = object()
+
+
+def write_atomic(path: str, text: str, expect=_UNCHECKED) -> None:
+    """Write `text` as UTF-8 to `path`; see the module docstring.
+
+    `expect`: the text the file held when the caller read it (None: it did not exist). The file is then
+    replaced only if it still holds that text just before the rename: an edit made meanwhile is kept and
+    the write refused (InputError)."""
+    data = text.encode("utf-8")
     target = os.path.realpath(path)   # follow symlinks: the link stays, its target is written
     try:
         mode = os.stat(target).st_mode
@@ -39,7 +46,7 @@ def write_atomic(path: str, text: str, newline: str = "\n") -> None:
     if mode is not None and not stat.S_ISREG(mode):
         _write_in_place(path, target, data)
         return
-    _replace(path, target, data, mode)
+    _replace(path, target, data, mode, expect)
 
 
 def _write_in_place(path: str, target: str, data: bytes) -> None:
@@ -59,7 +66,17 @@ def _write_in_place(path: str, target: str, data: bytes) -> None:
         os.close(fd)
 
 
-def _replace(path: str, target: str, data: bytes, mode) -> None:
+def _unchanged(target: str, expect) -> bool:
+    try:
+        with open(target, encoding="utf-8", newline="") as fh:
+            return fh.read() == expect
+    except FileNotFoundError:
+        return expect is None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _replace(path: str, target: str, data: bytes, mode, expect) -> None:
     directory = os.path.dirname(target)
     tmp = None
     try:
@@ -69,6 +86,9 @@ def _replace(path: str, target: str, data: bytes, mode) -> None:
             fh.flush()
             os.fsync(fh.fileno())  # the bytes are on disk before the rename makes them the file
         os.chmod(tmp, (mode & 0o777) if mode is not None else 0o644)
+        if expect is not _UNCHECKED and not _unchanged(target, expect):
+            raise _error(path, "the file changed while archcheck ran; nothing was written (run again to "
+                               "regenerate it from its new text)")
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:

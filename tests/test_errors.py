@@ -388,6 +388,22 @@ def render_table() -> str:
     for c in CASES:
         message = "<br>".join(_cell(line) for line in c.expected)
         lines.append(f"| {c.id} | {c.title} | {c.shows.replace('|', chr(92) + '|')} | {message} |")
+    from .test_files_and_output import USAGE_CASES
+
+    lines += [
+        "",
+        "## Files and output",
+        "",
+        "Nothing the user did not ask for is written, and nothing is lost. `--output` to something that is not "
+        "a regular file (a device such as /dev/null, a FIFO) is written in place, never replaced; a symlink "
+        "is followed and its target written atomically. Each row is a case of `test_usage_case` in "
+        "`tests/test_files_and_output.py`, which asserts the exact message, exit 2 and that no file changed.",
+        "",
+        "| test | error | input | message (after `archcheck: error: `) |",
+        "|---|---|---|---|",
+    ]
+    for c in USAGE_CASES:
+        lines.append(f"| {c.id} | {c.title} | {c.shows.replace('|', chr(92) + '|')} | {_cell(c.message)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -18,16 +18,13 @@ def register(sub, common) -> None:
 def run(args) -> int:
     from ..errors import InputError, Problem
     from ..readme import regenerate
-    from .report import apply_outputs
+    from .report import apply_outputs, read_current
 
-    outputs = {}
+    outputs, read = {}, {}
     for path in args.files:
-        try:
-            with open(path, encoding="utf-8", newline="") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise InputError([Problem(path, None, None, "", f"cannot read: {exc.strerror}")]) from None
-        except UnicodeDecodeError:
-            raise InputError([Problem(path, None, None, "", "not UTF-8 text")]) from None
+        text = read_current(path)
+        if text is None:
+            raise InputError([Problem(path, None, None, "", "no such file")])
+        read[path] = text
         outputs[path] = regenerate(text, path)
-    return apply_outputs(outputs, args.check)
+    return apply_outputs(outputs, args.check, read)

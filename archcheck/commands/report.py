@@ -37,38 +37,78 @@ def spec_report(path: str) -> str:
                       render_torchsummary(summary)])
 
 
+REVIEW = "discrepancies.md"
+
+
+def report_names(spec_paths: list[str]) -> dict[str, str]:
+    """Spec path -> its report's file name; two specs that would share a name are bad input (one report
+    would silently replace the other), as is a spec whose report would be the discrepancy review."""
+    from ..errors import InputError, Problem
+
+    names, problems = {}, []
+    for path in spec_paths:
+        name = os.path.splitext(os.path.basename(path))[0] + ".md"
+        other = next((p for p, n in names.items() if n == name), None)
+        if other is not None:
+            problems.append(Problem(path, None, None, "", f"its report would be {name}, as the report of {other} is; "
+                                                          "expected specs with different file names"))
+        elif name == REVIEW:
+            problems.append(Problem(path, None, None, "", f"its report would be {REVIEW}, the discrepancy review's "
+                                                          "file; expected another spec file name"))
+        names[path] = name
+    if problems:
+        raise InputError(problems)
+    return names
+
+
 def build_outputs(spec_paths: list[str], directory: str) -> dict[str, str]:
     from ..discrepancies import collect, render
 
-    outputs = {}
-    for path in spec_paths:
-        name = os.path.splitext(os.path.basename(path))[0]
-        outputs[os.path.join(directory, f"{name}.md")] = spec_report(path)
-    outputs[os.path.join(directory, "discrepancies.md")] = render(collect(spec_paths))
+    outputs = {os.path.join(directory, name): spec_report(path) for path, name in report_names(spec_paths).items()}
+    outputs[os.path.join(directory, REVIEW)] = render(collect(spec_paths))
     return outputs
 
 
-def apply_outputs(outputs: dict[str, str], check: bool) -> int:
-    """Write files atomically, or with check=True compare them and print unified diffs (exit 1 if stale)."""
+def read_current(path: str) -> str | None:
+    """The file's text as it is now (None when it does not exist); unreadable is bad input."""
+    from ..errors import InputError, Problem
+
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError([Problem(path, None, None, "", f"cannot read: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(path, None, None, "", "cannot read: not UTF-8 text")]) from None
+
+
+def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None) -> int:
+    """Write files atomically, or with check=True compare them and print unified diffs (exit 1 if stale).
+
+    `read`: path -> the text the outputs were computed from; such a file is written only if it still
+    holds that text just before the rename (an edit made while archcheck ran is not lost)."""
     from ..fsutil import write_atomic
+    from ..output import printable
 
     stale = 0
     for path, text in outputs.items():
-        try:
-            with open(path, encoding="utf-8", newline="") as fh:
-                current = fh.read()
-        except FileNotFoundError:
-            current = None
+        current = read[path] if read and path in read else read_current(path)
         if current == text:
             continue
         if check:
             stale += 1
             old = [] if current is None else current.splitlines(keepends=True)
-            sys.stdout.writelines(difflib.unified_diff(old, text.splitlines(keepends=True), f"{path} (current)",
-                                                       f"{path} (regenerated)"))
+            diff = difflib.unified_diff(old, text.splitlines(keepends=True), f"{path} (current)",
+                                        f"{path} (regenerated)")
+            sys.stdout.writelines(printable(line) for line in diff)
         else:
-            write_atomic(path, text)
-            print(f"wrote {path}", file=sys.stderr)
+            if read and path in read:
+                write_atomic(path, text, expect=current)
+            else:
+                write_atomic(path, text)
+            print(f"wrote {printable(path)}", file=sys.stderr)
     if check and stale:
         print(f"archcheck: {stale} file(s) are not current; regenerate them without --check", file=sys.stderr)
         return 1
@@ -76,13 +116,33 @@ def apply_outputs(outputs: dict[str, str], check: bool) -> int:
 
 
 def run(args) -> int:
-    from ..errors import InputError
+    from ..errors import InputError, Problem
+    from ..output import refuse_overwriting_inputs
 
     specs = args.specs or sorted(glob.glob(os.path.join("specs", "*.yaml")))
     if not specs:
         raise InputError("no specs given and none found in specs/*.yaml")
-    if not os.path.isdir(args.dir):
-        if args.check:
-            raise InputError(f"{args.dir}: no such directory")
-        os.makedirs(args.dir)
-    return apply_outputs(build_outputs(specs, args.dir), args.check)
+    # A report written over one of the specs it is made from would lose the spec.
+    targets = [os.path.join(args.dir, name) for name in report_names(specs).values()] + [os.path.join(args.dir, REVIEW)]
+    for target in targets:
+        refuse_overwriting_inputs(target, {f"the spec {spec}": spec for spec in specs}, "--dir")
+    if os.path.exists(args.dir) and not os.path.isdir(args.dir):
+        raise InputError([Problem("--dir", None, None, "", f"{args.dir} is a file; expected a directory")])
+    outputs = build_outputs(specs, args.dir)
+    if not args.check:
+        make_directory(args.dir)
+    elif not os.path.isdir(args.dir):
+        raise InputError([Problem("--dir", None, None, "", f"{args.dir}: no such directory")])
+    return apply_outputs(outputs, args.check)
+
+
+def make_directory(path: str) -> None:
+    """Create the reports directory if needed; another run creating it at the same moment is fine."""
+    from ..errors import InputError, Problem
+
+    try:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:   # a file (not a directory) of that name
+        raise InputError([Problem("--dir", None, None, "", f"{path} is a file; expected a directory")]) from None
+    except OSError as exc:
+        raise InputError([Problem("--dir", None, None, "", f"cannot create {path}: {exc.strerror or exc}")]) from None

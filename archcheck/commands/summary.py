@@ -20,11 +20,13 @@ def register(sub, common) -> None:
 
 
 def run(args) -> int:
+    from ..output import refuse_overwriting_inputs
     from ..render.summary import render_paper_summary, render_torchsummary
     from ..spec import load_spec
     from ..summary import summarize
     from ..pipeline import make_report, totals_of, trace_spec
 
+    refuse_overwriting_inputs(args.output, {"the spec": args.spec})
     spec = load_spec(args.spec, args.variant, args.sets)
     _, trace, spans = trace_spec(spec)
     if args.style == "paper":

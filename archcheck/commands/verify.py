@@ -24,7 +24,23 @@ def register(sub, common) -> None:
     common(p)
 
 
+def model_source(ref: str | None) -> str | None:
+    """The file a --model REF is read from: `path/to/file.py:Name`, or the module of `package.module:Name`."""
+    if not ref or ":" not in ref:
+        return None
+    where = ref.rpartition(":")[0]
+    if where.endswith(".py") or "/" in where or "\\" in where:
+        return where
+    import importlib.util
+    try:
+        found = importlib.util.find_spec(where)
+    except (Exception, SystemExit):   # noqa: BLE001 - not importable: loading the model will say why
+        return None
+    return found.origin if found is not None and found.has_location else None
+
+
 def run(args) -> int:
+    from ..output import refuse_overwriting_inputs
     from ..render import render
     from ..spec import load_spec
     from ..pipeline import verify
@@ -32,6 +48,7 @@ def run(args) -> int:
     if args.model_args and not args.model:
         from ..errors import InputError, Problem
         raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
+    refuse_overwriting_inputs(args.output, {"the spec": args.spec, "the --model file": model_source(args.model)})
     spec = load_spec(args.spec, args.variant, args.sets)
     if args.model:
         from ..model_ref import parse_model_args

@@ -32,11 +32,17 @@ def _value(v) -> str:
     return str(v)
 
 
-def build_line(report: Report) -> str:
-    what = f"model `{report.model}`" if report.model else "the network built from the spec"
+def _backticks(text) -> str:
+    return f"`{text}`"
+
+
+def build_line(report: Report, code=_backticks, plain=str) -> str:
+    """What was checked; `code` and `plain` quote names and values for the output format (Markdown
+    escapes what came from the spec or the command line)."""
+    what = f"model {code(report.model)}" if report.model else "the network built from the spec"
     settings = ", ".join(f"{k}={_value(v)}" for k, v in report.settings)
-    variant = f", variant `{report.variant}`" if report.variant else ""
+    variant = f", variant {code(report.variant)}" if report.variant else ""
     shape = "×".join(str(v) for v in report.input_shape)
-    build = f"; settings: {settings}" if settings else "; default settings"
-    return (f"Spec `{report.spec_path}`{variant}{build}. Checked: {what}, traced in training mode on one "
+    build = f"; settings: {plain(settings)}" if settings else "; default settings"
+    return (f"Spec {code(report.spec_path)}{variant}{build}. Checked: {what}, traced in training mode on one "
             f"{shape} (C×H×W) input.")

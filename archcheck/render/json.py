@@ -34,4 +34,5 @@ def report_dict(report: Report) -> dict:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    from ..output import json_printable
+    return json_printable(json.dumps(report_dict(report), indent=2, ensure_ascii=False)) + "\n"

@@ -1,6 +1,8 @@
 """Markdown rendering of a verify Report: a pure function of the Report, deterministic byte for byte."""
 from __future__ import annotations
 
+import re
+
 from tabulate import tabulate
 
 from ..compare import fmt_int, fmt_shape_hwc
@@ -15,8 +17,26 @@ def table(headers, rows, align=None) -> str:
                     colalign=align) if rows else "_none_"
 
 
-def esc(text: str) -> str:
-    return str(text).replace("|", "\\|")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")      # an & that would start an HTML entity reference
+_BACKTICKS = re.compile(r"`+")
+
+
+def esc(text) -> str:
+    """Text from a spec or a model, made inert in Markdown: one line (it cannot start a heading or plant a
+    `<!-- archcheck -->` marker on a line of its own), no raw HTML (`<` as `&lt;`), `|` kept inside its
+    table cell."""
+    one_line = " ".join(str(text).splitlines()) if "\n" in str(text) or "\r" in str(text) else str(text)
+    return _ENTITY.sub("&amp;", one_line).replace("<", "&lt;").replace("|", "\\|")
+
+
+def code(text) -> str:
+    """A code span holding `text` literally: fenced by more backticks than any run inside it (CommonMark),
+    on one line; in a code span `<` is already inert."""
+    one_line = " ".join(str(text).splitlines())
+    longest = max((len(m.group()) for m in _BACKTICKS.finditer(one_line)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""
+    return f"{fence}{pad}{one_line}{pad}{fence}"
 
 
 def _cell(c) -> str:
@@ -70,7 +90,7 @@ def totals_table(report: Report) -> str:
 
 def render_markdown(report: Report) -> str:
     title, table_name = title_of(report)
-    parts = [f"# {title}", "", build_line(report), "",
+    parts = [f"# {esc(title)}", "", build_line(report, code, esc), "",
              f"**Verdict: {report.verdict.upper()}**: {report.count(MISMATCH)} mismatch(es), "
              f"{report.count(KNOWN)} known paper erratum finding(s), {report.count(WARNING)} warning(s).", ""]
     parts += [f"## {table_name}: printed vs measured", "",

@@ -8,7 +8,7 @@ from ..compare import fmt_int, fmt_shape_hwc
 from ..report import Report
 from ..summary import Summary
 from .common import _value, title_of
-from .markdown import _cell, esc, table, totals_table
+from .markdown import _cell, code, esc, table, totals_table
 
 
 def _shape(shape) -> str:
@@ -16,11 +16,11 @@ def _shape(shape) -> str:
 
 
 def _settings(spec_path: str, variant, settings) -> str:
-    line = f"Spec `{spec_path}`"
+    line = f"Spec {code(spec_path)}"
     if variant:
-        line += f", variant `{variant}`"
+        line += f", variant {code(variant)}"
     if settings:
-        line += "; settings: " + ", ".join(f"{k}={_value(v)}" for k, v in settings)
+        line += "; settings: " + esc(", ".join(f"{k}={_value(v)}" for k, v in settings))
     return line
 
 
@@ -61,7 +61,7 @@ def render_paper_summary(report: Report) -> str:
         name = r.name if r.printed else f"{r.name} ({role})"
         body.append([name] + cells + measured)
     align = ["left"] * (1 + len(report.columns)) + ["right"] * 4
-    intro = (f"{_settings(report.spec_path, report.variant, report.settings)}. {table_name} of {title}, cell by cell "
+    intro = (f"{_settings(report.spec_path, report.variant, report.settings)}. {esc(table_name)} of {esc(title)}, cell by cell "
              f"as printed; where the measurement disagrees the cell reads printed → measured († a known erratum "
              f"or deviation, ✗ unexplained). Measured per image: weights are conv/linear weight entries (no biases), "
              f"params counts every parameter once, MACs are multiply-adds (FLOPs ≈ 2 × MACs).")
