@@ -75,7 +75,8 @@ def exit_now(code: int) -> None:
     collection of its ~165,000 objects were the collector on) takes ~0.3 s and has nothing left to do."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:      # None: the process was started with the stream closed
+                stream.flush()
         except (OSError, ValueError):   # a closed pipe or stream: nothing more can be written anyway
             pass
     os._exit(code)
@@ -90,8 +91,8 @@ def _main(argv) -> int:
     except KeyboardInterrupt:
         print("archcheck: interrupted", file=sys.stderr)
         return EXIT_INPUT
-    except BrokenPipeError:
-        return EXIT_OK
+    except BrokenPipeError:   # stderr's reader went away (stdout's is handled where it is written)
+        return EXIT_INPUT
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
         from .errors import InputError, ModelError
         from .output import printable

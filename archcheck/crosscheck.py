@@ -15,7 +15,8 @@ unit or flagged as unexplained:
   may drop a parent's own parameters, see _torchinfo_params).
 
 The copy is made only when it fits: the estimate is 4 bytes per parameter, buffer entry and activation
-entry of one batch-1 pass, against half of the available memory.
+entry of one batch-1 pass, against half of the memory this process can still use (the least of the
+machine's available memory, the room under its cgroup limit and under RLIMIT_AS).
 """
 from __future__ import annotations
 
@@ -149,19 +150,110 @@ def _torchinfo_params(model, called: set) -> int:
 
 # -- memory -------------------------------------------------------------------------------------------
 
-def available_bytes() -> int:
+@dataclass(frozen=True)
+class MemoryLimit:
+    bytes: int
+    source: str              # what set it, for the "not run" note
+
+
+def _read_int(path: str) -> int | None:
+    """An integer file of /proc or /sys; None when absent, unreadable or 'max' (no limit)."""
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+    except OSError:
+        return None
+    try:
+        return int(text.split()[0]) if text and text != "max" else None
+    except ValueError:
+        return None
+
+
+def _meminfo(key: str) -> int | None:
     try:
         with open("/proc/meminfo") as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
-    import os
+    return None
+
+
+def _cgroup_dirs(proc: str, root: str) -> list[tuple[str, str, str]]:
+    """(version, base, directory) of this process's memory cgroups, from /proc/self/cgroup."""
+    out = []
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
+        with open(proc) as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":                                   # cgroup v2, unified hierarchy
+            out.append(("v2", root, root + path.rstrip("/")))
+        elif "memory" in controllers.split(","):                # cgroup v1 memory controller
+            out.append(("v1", root + "/memory", root + "/memory" + path.rstrip("/")))
+    return out
+
+
+def _cgroup_limit(proc: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> MemoryLimit | None:
+    """The room left under this process's cgroup memory limit (the tightest of its group and their parents)."""
+    best = None
+    for version, base, directory in _cgroup_dirs(proc, root):
+        while True:
+            if version == "v2":
+                limit, used = _read_int(f"{directory}/memory.max"), _read_int(f"{directory}/memory.current")
+            else:
+                limit = _read_int(f"{directory}/memory.limit_in_bytes")
+                used = _read_int(f"{directory}/memory.usage_in_bytes")
+                limit = None if limit is not None and limit >= 2 ** 60 else limit   # v1 "no limit"
+            if limit is not None:
+                room = max(limit - (used or 0), 0)
+                if best is None or room < best.bytes:
+                    best = MemoryLimit(room, f"the room under the cgroup memory limit ({_gib(limit)})")
+            if len(directory) <= len(base):   # the hierarchy's root has no limit of its own
+                break
+            directory = directory.rsplit("/", 1)[0]
+    return best
+
+
+def _address_space_limit() -> MemoryLimit | None:
+    """The room left under RLIMIT_AS (ulimit -v): the soft limit minus what the process has mapped."""
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError, AttributeError):
+        return None
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    mapped = None
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    mapped = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return MemoryLimit(max(soft - (mapped or 0), 0), f"the room under the address-space limit RLIMIT_AS ({_gib(soft)})")
+
+
+def memory_room() -> MemoryLimit:
+    """How much more memory this process can use: the least of the memory available on the machine, the
+    room under its cgroup limit and the room under RLIMIT_AS."""
+    available = _meminfo("MemAvailable")
+    if available is None:
+        import os
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            available = 0
+    limits = [MemoryLimit(available, "the memory available now")]
+    limits += [m for m in (_cgroup_limit(), _address_space_limit()) if m is not None]
+    return min(limits, key=lambda m: m.bytes)
 
 
 def _gib(n: int) -> str:
@@ -242,12 +334,16 @@ def crosscheck(make_meta_model, input_shape, budget_bytes: int | None = None) ->
 
     counts = _trace_counts(make_meta_model(), input_shape)
     estimate = 4 * (counts.params + counts.buffers + counts.activations)
-    budget = budget_bytes if budget_bytes is not None else int(_BUDGET_FRACTION * available_bytes())
+    if budget_bytes is None:
+        room = memory_room()
+        budget, why = int(_BUDGET_FRACTION * room.bytes), f"half of {room.source}"
+    else:
+        budget, why = budget_bytes, "the budget given"
     cc = CrossCheck(tuple(input_shape), False, estimate, budget)
     if estimate > budget:
         cc.skipped = (f"a real-weight copy needs about {_gib(estimate)} (float32 weights {_gib(4 * counts.params)}, "
                       f"activations of one pass {_gib(4 * counts.activations)}), more than the "
-                      f"{_gib(budget)} allowed (half of the memory available now)")
+                      f"{_gib(budget)} allowed ({why})")
         return cc
     was_enabled = gc.isenabled()
     gc.enable()         # real tensors and TorchScript graphs: let cycles be collected

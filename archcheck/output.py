@@ -53,10 +53,98 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def emit(text: str, output: str | None) -> None:
+# Characters archcheck's reports use, spelt in ASCII for a terminal whose encoding cannot hold them
+# (PYTHONIOENCODING=ascii, a cp1252 console). Anything else it cannot hold is written as \uXXXX.
+ASCII_SPELLINGS = {
+    "×": "x", "→": "->", "←": "<-", "≈": "~", "·": "*", "†": "+", "‡": "++", "✗": "X", "✓": "v",
+    "—": "--", "–": "-", "−": "-", "‖": "||", "…": "...", "≤": "<=", "≥": ">=", "≠": "!=", "±": "+/-",
+    "µ": "u", "²": "^2", "³": "^3", "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": " ",
+}
+
+
+def _escape(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
+
+
+def _json_escape(ch: str) -> str:
+    """A JSON string escape: astral characters as their UTF-16 surrogate pair."""
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xd800 + (code >> 10):04x}\\u{0xdc00 + (code & 0x3ff):04x}"
+
+
+def for_encoding(text: str, encoding: str | None, json: bool = False) -> str:
+    """`text` as the stream's encoding can hold it: unchanged when it can (UTF-8 always can), else each
+    character it cannot hold spelt in ASCII (ASCII_SPELLINGS, then \\uXXXX); JSON gets \\uXXXX escapes,
+    which keep it valid JSON with the same content."""
+    if not encoding:
+        return text
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:   # an encoding Python does not know cannot be written to anyway
+        return text
+
+    def fits(s: str) -> bool:
+        try:
+            s.encode(encoding)
+            return True
+        except UnicodeEncodeError:
+            return False
+
+    out = []
+    for ch in text:
+        if fits(ch):
+            out.append(ch)
+        elif json:
+            out.append(_json_escape(ch))
+        else:
+            spelt = ASCII_SPELLINGS.get(ch)
+            out.append(spelt if spelt is not None and fits(spelt) else _escape(ch))
+    return "".join(out)
+
+
+def write_stdout(text: str, json: bool = False) -> None:
+    """Print command output. A reader that went away (`| head`) is no error: the exit code stays the
+    verdict's. A failed write (a full disk, a closed stdout) is exit 2, never a cut report and exit 0."""
+    from .errors import InputError, Problem
+
+    stream = sys.stdout
+    if stream is None:   # started with standard output closed (>&-)
+        raise InputError([Problem("standard output", None, None, "", "cannot write the report: it is closed")])
+    text = for_encoding(text, getattr(stream, "encoding", None), json)
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except (OSError, ValueError) as exc:   # ValueError: the stream was closed
+        raise InputError([Problem("standard output", None, None, "",
+                                  f"cannot write the report: {getattr(exc, 'strerror', None) or exc}")]) from None
+
+
+def _discard_stdout() -> None:
+    """After a closed pipe, point standard output at the null device so that no later flush fails."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def emit(text: str, output: str | None, json: bool = False) -> None:
+    """A command's report: to the file the user named, or to standard output."""
     text = printable(text)
     if output:
         from .fsutil import write_atomic
         write_atomic(output, text)
     else:
-        sys.stdout.write(text)
+        write_stdout(text, json)

@@ -136,6 +136,57 @@ def test_crosscheck_skips_a_model_over_the_memory_budget():
     assert result.as_json()["skipped"] == result.skipped
 
 
+def _cgroup_tree(tmp_path, version: str, limit: int | str, used: int, parent_limit="max"):
+    """A fake /proc/self/cgroup and cgroup hierarchy: the process in /jobs/run1 under /jobs."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    root = tmp_path / "cgroup"
+    if version == "v2":
+        (tmp_path / "proc_cgroup").write_text("0::/jobs/run1\n")
+        group, parent, names = root / "jobs" / "run1", root / "jobs", ("memory.max", "memory.current")
+    else:
+        (tmp_path / "proc_cgroup").write_text("9:cpu:/\n4:memory:/jobs/run1\n")
+        group, parent = root / "memory" / "jobs" / "run1", root / "memory" / "jobs"
+        names = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        limit = 9223372036854771712 if limit == "max" else limit          # v1 writes "no limit" as a huge number
+        parent_limit = 9223372036854771712 if parent_limit == "max" else parent_limit
+    group.mkdir(parents=True)
+    (group / names[0]).write_text(f"{limit}\n")
+    (group / names[1]).write_text(f"{used}\n")
+    (parent / names[0]).write_text(f"{parent_limit}\n")
+    (parent / names[1]).write_text(f"{used}\n")
+    return str(tmp_path / "proc_cgroup"), str(root)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_the_cgroup_memory_limit_is_read(version, tmp_path):
+    GiB = 1024 ** 3
+    proc, root = _cgroup_tree(tmp_path, version, 4 * GiB, 1 * GiB)
+    assert cc._cgroup_limit(proc, root) == cc.MemoryLimit(3 * GiB, "the room under the cgroup memory limit (4.0 GiB)")
+    proc, root = _cgroup_tree(tmp_path / "b", version, "max", GiB // 2, parent_limit=2 * GiB)   # the parent's counts
+    assert cc._cgroup_limit(proc, root).bytes == 2 * GiB - GiB // 2
+    proc, root = _cgroup_tree(tmp_path / "c", version, "max", GiB)
+    assert cc._cgroup_limit(proc, root) is None
+
+
+def test_crosscheck_skips_when_the_cgroup_or_rlimit_leaves_no_room(monkeypatch):
+    import resource
+
+    spec = load_spec("specs/googlenet.yaml")
+    # GoogLeNet's real copy: 4 bytes x (13,378,280 parameters + activations) is about 0.1 GiB; 64 MiB of room is too little.
+    monkeypatch.setattr(cc, "_cgroup_limit", lambda: cc.MemoryLimit(64 * 2 ** 20, "the room under the cgroup memory "
+                                                                               "limit (1.0 GiB)"))
+    result = cc.crosscheck(cc.meta_factory(spec), spec.input)
+    assert not result.ran and result.budget_bytes == 32 * 2 ** 20
+    assert result.skipped.endswith("(half of the room under the cgroup memory limit (1.0 GiB))")
+    monkeypatch.setattr(cc, "_cgroup_limit", lambda: None)
+    mapped = cc._address_space_limit()
+    assert mapped is None                                    # this test process has no RLIMIT_AS of its own
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (3 * 2 ** 30, resource.RLIM_INFINITY))
+    room = cc._address_space_limit()
+    assert room.source == "the room under the address-space limit RLIMIT_AS (3.0 GiB)"
+    assert 0 <= room.bytes < 3 * 2 ** 30                     # minus what the process has mapped (torch: several GiB)
+
+
 def test_cli_crosscheck_section_in_every_format(cli):
     from archcheck.render import render
 

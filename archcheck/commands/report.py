@@ -90,7 +90,7 @@ def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None
     `read`: path -> the text the outputs were computed from; such a file is written only if it still
     holds that text just before the rename (an edit made while archcheck ran is not lost)."""
     from ..fsutil import write_atomic
-    from ..output import printable
+    from ..output import printable, write_stdout
 
     stale = 0
     for path, text in outputs.items():
@@ -102,7 +102,7 @@ def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None
             old = [] if current is None else current.splitlines(keepends=True)
             diff = difflib.unified_diff(old, text.splitlines(keepends=True), f"{path} (current)",
                                         f"{path} (regenerated)")
-            sys.stdout.writelines(printable(line) for line in diff)
+            write_stdout(printable("".join(diff)))
         else:
             if read and path in read:
                 write_atomic(path, text, expect=current)

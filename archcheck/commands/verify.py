@@ -1,6 +1,9 @@
 """`archcheck verify SPEC`: the paper's printed table against the measured network."""
 from __future__ import annotations
 
+import contextlib
+import sys
+
 from ..output import emit
 
 HELP = "compare the paper's printed table with the measured network"
@@ -50,14 +53,17 @@ def run(args) -> int:
         raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
     refuse_overwriting_inputs(args.output, {"the spec": args.spec, "the --model file": model_source(args.model)})
     spec = load_spec(args.spec, args.variant, args.sets)
-    if args.model:
-        from ..model_ref import parse_model_args
-        from ..pipeline import verify_model
-        report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
-    else:
-        report = verify(spec, strict=args.strict)
-    if args.crosscheck:
-        from ..crosscheck import crosscheck, meta_factory
-        report.crosscheck = crosscheck(meta_factory(spec, args.model, args.model_args), spec.input)
-    emit(render(report, args.format), args.output)
+    # What the user's model prints while it is built and traced goes to stderr: stdout holds the report
+    # alone (valid JSON with --format json).
+    with contextlib.redirect_stdout(sys.stderr) if args.model else contextlib.nullcontext():
+        if args.model:
+            from ..model_ref import parse_model_args
+            from ..pipeline import verify_model
+            report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
+        else:
+            report = verify(spec, strict=args.strict)
+        if args.crosscheck:
+            from ..crosscheck import crosscheck, meta_factory
+            report.crosscheck = crosscheck(meta_factory(spec, args.model, args.model_args), spec.input)
+    emit(render(report, args.format), args.output, json=args.format == "json")
     return 0 if report.verdict == "pass" else 1
