@@ -25,7 +25,7 @@ from .errors import InputError, Problem
 
 OPEN = re.compile(r"<!--\s*archcheck\s+(?P<args>(?:(?!-->).)*?)\s*-->")
 CLOSE = re.compile(r"<!--\s*/archcheck\s*-->")
-ALLOWED = ("verify", "summary")
+ALLOWED = ("verify", "summary", "list")
 
 # CommonMark block starts, on a line whose indentation is at most three spaces.
 _FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}(?=[^`]*$)|~{3,})")
@@ -99,7 +99,7 @@ def _command(m: re.Match, path: str, line: int) -> list[str]:
     except ValueError as exc:
         raise InputError([Problem(path, line, None, "", f"cannot read the marker's command line: {exc}")]) from None
     if not args or args[0] not in ALLOWED:
-        raise InputError([Problem(path, line, None, "", f"expected a marker command {' or '.join(ALLOWED)}, "
+        raise InputError([Problem(path, line, None, "", f"expected a marker command {', '.join(ALLOWED)}, "
                                                          f"found {m.group('args')!r}")])
     if _names_output(args):
         raise InputError([Problem(path, line, None, "", "a marker's command prints into the file; expected no "

@@ -14,7 +14,8 @@ def register(sub, common) -> None:
                        description="Write a Markdown report per spec (paper table with measured values, findings, "
                                    "claims, totals and the model summary) and one review of every paper "
                                    "discrepancy declared in the specs.")
-    p.add_argument("specs", nargs="*", metavar="SPEC", help="spec files (default: specs/*.yaml)")
+    p.add_argument("specs", nargs="*", metavar="SPEC",
+                   help="spec files or bundled spec names (default: specs/*.yaml of this directory)")
     p.add_argument("--dir", default="reports", help="where to write (default: reports)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 with a unified diff when a report is not current")
@@ -119,7 +120,9 @@ def run(args) -> int:
     from ..errors import InputError, Problem
     from ..output import refuse_overwriting_inputs
 
-    specs = args.specs or sorted(glob.glob(os.path.join("specs", "*.yaml")))
+    from ..spec import locate
+
+    specs = [locate(s) for s in args.specs] or sorted(glob.glob(os.path.join("specs", "*.yaml")))
     if not specs:
         raise InputError("no specs given and none found in specs/*.yaml")
     # A report written over one of the specs it is made from would lose the spec.

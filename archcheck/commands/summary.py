@@ -12,7 +12,7 @@ def register(sub, common) -> None:
                                    "model summary: one row per layer with output shape and parameters "
                                    "(--style torchsummary), or the paper's table beside the measurements "
                                    "(--style paper).")
-    p.add_argument("spec", help="a spec file, e.g. specs/inception_v2.yaml")
+    p.add_argument("spec", help="a bundled spec's name (inception_v2; see `archcheck list`) or a spec file")
     p.add_argument("--style", choices=("torchsummary", "paper"), default="torchsummary",
                    help="torchsummary (default): Layer (type) | Output Shape | Param # per layer, then totals; "
                         "paper: the paper's printed columns beside the measured ones")
@@ -22,11 +22,11 @@ def register(sub, common) -> None:
 def run(args) -> int:
     from ..output import refuse_overwriting_inputs
     from ..render.summary import render_paper_summary, render_torchsummary
-    from ..spec import load_spec
+    from ..spec import load_spec, locate
     from ..summary import summarize
     from ..pipeline import make_report, totals_of, trace_spec
 
-    refuse_overwriting_inputs(args.output, {"the spec": args.spec})
+    refuse_overwriting_inputs(args.output, {"the spec": locate(args.spec)})
     spec = load_spec(args.spec, args.variant, args.sets)
     _, trace, spans = trace_spec(spec)
     if args.style == "paper":

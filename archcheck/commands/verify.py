@@ -13,7 +13,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("verify", help=HELP,
                        description="Build the network a spec describes, trace it and compare every printed cell "
                                    "of the paper's table, and every claim of its text, with the measurement.")
-    p.add_argument("spec", help="a spec file, e.g. specs/googlenet.yaml")
+    p.add_argument("spec", help="a bundled spec's name (googlenet; see `archcheck list`) or a spec file")
     p.add_argument("--format", choices=("markdown", "json", "text"), default="markdown")
     p.add_argument("--strict", action="store_true", help="treat warnings as failures (exit 1)")
     p.add_argument("--crosscheck", action="store_true",
@@ -45,13 +45,13 @@ def model_source(ref: str | None) -> str | None:
 def run(args) -> int:
     from ..output import refuse_overwriting_inputs
     from ..render import render
-    from ..spec import load_spec
+    from ..spec import load_spec, locate
     from ..pipeline import verify
 
     if args.model_args and not args.model:
         from ..errors import InputError, Problem
         raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
-    refuse_overwriting_inputs(args.output, {"the spec": args.spec, "the --model file": model_source(args.model)})
+    refuse_overwriting_inputs(args.output, {"the spec": locate(args.spec), "the --model file": model_source(args.model)})
     spec = load_spec(args.spec, args.variant, args.sets)
     # What the user's model prints while it is built and traced goes to stderr: stdout holds the report
     # alone (valid JSON with --format json).
