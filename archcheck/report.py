@@ -104,3 +104,23 @@ class Report:
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.findings if f.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """True when `archcheck verify` would exit 0."""
+        return self.verdict == "pass"
+
+    # What `archcheck verify --format text|markdown|json` prints (on a UTF-8 terminal).
+    def to_text(self) -> str:
+        return self._rendered("text")
+
+    def to_markdown(self) -> str:
+        return self._rendered("markdown")
+
+    def to_json(self) -> str:
+        return self._rendered("json")
+
+    def _rendered(self, fmt: str) -> str:
+        from .output import printable
+        from .render import render
+        return printable(render(self, fmt))
