@@ -85,8 +85,10 @@ def exit_now(code: int) -> None:
 def _main(argv) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    from .interrupts import watch
+
     try:
-        with gc_paused():
+        with gc_paused(), watch():
             return importlib.import_module(f"archcheck.commands.{args.command}").run(args)
     except KeyboardInterrupt:
         print("archcheck: interrupted", file=sys.stderr)

@@ -170,3 +170,21 @@ def test_an_interrupted_run_says_so(monkeypatch, cli):
 
     monkeypatch.setattr(pipeline, "make_report", interrupted)
     assert cli("verify", GOOGLENET) == (2, "", "archcheck: interrupted\n")
+
+
+def test_a_real_ctrl_c_says_the_run_was_interrupted(tmp_path):
+    import signal
+
+    model = tmp_path / "slow.py"
+    model.write_text("import sys, time\nfrom torch import nn\n"
+                     "class Slow(nn.Module):\n"
+                     "    def __init__(self):\n"
+                     "        super().__init__()\n"
+                     "        print('constructing', flush=True)\n"
+                     "        time.sleep(60)\n", encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "archcheck", "verify", GOOGLENET, "--model", f"{model}:Slow"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stderr.readline() == b"constructing\n"     # the model's print, sent to stderr
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert (child.returncode, out, err) == (2, b"", b"archcheck: interrupted\n")
