@@ -292,6 +292,56 @@ CASES = [
              "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found -8",
              "spec.yaml:35:15: rows[1] (mixed_1).template: undefined template 'mixd' (did you mean 'mixed'?)",
          )),
+    Case('tag-bool', 'YAML tag of the wrong type: !!bool',
+         '`num_classes: !!bool maybe`',
+         edits=[('num_classes: 10,', 'num_classes: !!bool maybe,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected true or false after the tag !!bool, found 'maybe'",
+         )),
+    Case('tag-int', 'YAML tag of the wrong type: !!int',
+         '`num_classes: !!int abc`',
+         edits=[('num_classes: 10,', 'num_classes: !!int abc,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected a whole number after the tag !!int, found 'abc'",
+         )),
+    Case('nan-unused-option', 'a value JSON cannot hold: NaN, in an option nothing uses',
+         '`options: {unused: .nan, ...}`',
+         edits=[('options: {num_classes: 10,', 'options: {unused: .nan, num_classes: 10,')],
+         expected=(
+             "spec.yaml:15:19: options.unused: expected a finite number, found '.nan'",
+         )),
+    Case('infinity', 'a value JSON cannot hold: infinity',
+         '`num_classes: .inf`',
+         edits=[('num_classes: 10,', 'num_classes: .inf,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected a finite number, found '.inf'",
+         )),
+    Case('float-for-k', 'wrong type: a float where a whole number is expected (a column\'s K)',
+         '`k: 1024.0`',
+         edits=[('k: 1000}', 'k: 1024.0}')],
+         expected=(
+             'spec.yaml:12:54: columns[4].k: expected 1000 or 1024 (a whole number), found a number (1024.0)',
+         )),
+    Case('float-for-version', 'wrong type: a float for the language version',
+         '`archcheck: 1.0`',
+         edits=[('archcheck: 1\n', 'archcheck: 1.0\n')],
+         expected=(
+             'spec.yaml:4:12: archcheck: expected spec language version 1, found a number (1.0)',
+         )),
+    Case('erratum-infinity', 'erratum arithmetic with infinity (and so NaN)',
+         '`arithmetic: "1e999 - 1e999 = 5"`',
+         edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nerrata:\n  - {id: e1, '
+                 'row: conv1, field: params, printed: "216", expected: 5, arithmetic: "1e999 - 1e999 = 5", explanation: x, '
+                 'source: y}\n')],
+         expected=(
+             "spec.yaml:47:82: errata[0].arithmetic: expected finite numbers (below 1e308), found '1e999 - 1e999'",
+         )),
+    Case('too-large', 'spec file over the size limit, in bytes',
+         '2,000,001 bytes or more (here 1,000,000 two-byte characters in a comment)',
+         text=TINY + '# ' + 'é' * 1_000_000 + '\n',
+         expected=(
+             'spec.yaml: file is 2,001,554 bytes; specs are limited to 2,000,000 bytes',
+         )),
     Case('set-unknown', 'unknown --set key (issue 2)',
          '`--set num_clases=5`',
          args=['--set', 'num_clases=5'],
@@ -315,6 +365,31 @@ CASES = [
          args=['--set', 'mixed_1.n1x1=[1, 2]'],
          expected=(
              'spec.yaml:24:13: rows (mixed_1) branch 1x1: conv.out: expected a whole number, found a list',
+         )),
+    Case('set-date-for-boolean', '--set of a date for a boolean option',
+         '`--set batch_norm=2024-01-01`',
+         args=['--set', 'batch_norm=2024-01-01'],
+         expected=(
+             "--set: batch_norm: expected true or false (a boolean option), found text ('2024-01-01')",
+         )),
+    Case('set-nan-unused', '--set of a value JSON cannot hold (NaN), to an option nothing uses',
+         '`--set unused=.nan`',
+         edits=[('options: {num_classes: 10,', 'options: {unused: 1, num_classes: 10,')],
+         args=['--set', 'unused=.nan'],
+         expected=(
+             "--set: unused: expected a finite number, found '.nan'",
+         )),
+    Case('set-4301-digits', '--set of a 4,301-digit integer',
+         '`--set num_classes=111...1` (4,301 digits)',
+         args=['--set', 'num_classes=' + '1' * 4301],
+         expected=(
+             '--set: num_classes: expected a number archcheck can read, found 4,301 digits',
+         )),
+    Case('set-tag', '--set with a YAML tag of the wrong type',
+         '`--set batch_norm=!!bool maybe`',
+         args=['--set', 'batch_norm=!!bool maybe'],
+         expected=(
+             "--set: batch_norm: expected true or false after the tag !!bool, found 'maybe'",
          )),
     Case('unknown-variant', 'unknown --variant',
          '`--variant wide`',

@@ -201,8 +201,8 @@ def validate(doc, path: str) -> Spec:
         raise SpecError(c.problems)
     c.keys(doc, TOP_KEYS, "")
     version = doc.get("archcheck", 1)
-    if version != 1:
-        c.error(doc.pos("archcheck"), "archcheck", f"expected spec language version 1, found {version!r}")
+    if not _is_int(version) or version != 1:
+        c.error(doc.pos("archcheck"), "archcheck", f"expected spec language version 1, found {_kind(version)}")
     name = c.string(doc, "name", "name", default="spec")
     paper = c.mapping(doc, "paper", "paper") or {}
     paper = {str(k): str(v) for k, v in paper.items()}
@@ -246,8 +246,8 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
             c.error(item.pos("measure"), f"{field}.measure",
                     f"expected one of {', '.join(COUNT_MEASURES)}, found {measure!r}")
         k = item.get("k", 1000)
-        if k not in (1000, 1024):
-            c.error(item.pos("k"), f"{field}.k", f"expected 1000 or 1024, found {k!r}")
+        if not _is_int(k) or k not in (1000, 1024):
+            c.error(item.pos("k"), f"{field}.k", f"expected 1000 or 1024 (a whole number), found {_kind(k)}")
             k = 1000
         tol = c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)
         conv = c.string(item, "convention", f"{field}.convention", required=False, default="")
@@ -747,7 +747,8 @@ def _variants(c: _Checker, doc, options, rows, templates) -> dict:
         c.keys(v, ("description", "set"), field)
         sets = c.mapping(v, "set", f"{field}.set") or {}
         for key in sets:
-            problem = setting_problem(str(key), options, rows, templates)
+            problem = (setting_problem(str(key), options, rows, templates)
+                       or setting_value_problem(str(key), sets[key], options))
             if problem:
                 c.error(sets.pos(key), f"{field}.set.{key}", problem)
         out[str(vname)] = Variant(str(vname), c.string(v, "description", f"{field}.description", required=False,
@@ -772,4 +773,25 @@ def setting_problem(key: str, options, rows, templates) -> str | None:
             params |= set(templates[r.template].params)
     if arg not in params:
         return f"row {row_name!r} has no argument {arg!r}{_suggest(arg, params)}; its arguments: {', '.join(sorted(params)) or 'none'}"
+    return None
+
+
+def setting_value_problem(key: str, value, options) -> str | None:
+    """Why `value` cannot be given to `key` by --set or a variant, or None: a value a spec could hold
+    there (a scalar or a list of names, whole numbers within archcheck's limit) and, for an option,
+    of its default's type (a boolean option takes true or false, a number option a number)."""
+    if isinstance(value, dict) or (isinstance(value, list) and not all(
+            isinstance(v, str) or _is_int(v) for v in value)):
+        return f"expected a scalar value or a list of names, found {_kind(value)}"
+    if _is_int(value) and not 0 <= value <= MAX_CHANNELS:
+        return f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}"
+    if "." in key or key not in options:
+        return None
+    default = options[key]
+    if isinstance(default, bool) and not isinstance(value, bool):
+        return f"expected true or false (a boolean option), found {_kind(value)}"
+    if _is_number(default) and not _is_number(value):
+        return f"expected a number (the option's default is {_shown(default)}), found {_kind(value)}"
+    if isinstance(default, list) and not isinstance(value, list):
+        return f"expected a list (the option's default is one), found {_kind(value)}"
     return None
