@@ -18,6 +18,7 @@ from .errors import Problem, SpecError
 from .shapes import conv_out, pair, pool_out
 from .spec.model import Layer, Row, Spec, Template
 from .spec.validate import LAYER_ARGS, MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL, value_problem
+from .spec.values import ValueProblem, is_expression, need_of, resolve
 
 
 @dataclass(frozen=True)
@@ -145,14 +146,12 @@ class _Builder:
             self.fail(at, where, f"expected at most {MAX_FEATURES:,} features (archcheck's limit), found {shape[0]:,}")
 
     # -- values ------------------------------------------------------------------------------------
-    def value(self, raw, env: dict, line, where: str):
-        if isinstance(raw, list):
-            return [self.value(v, env, line, where) for v in raw]
-        if isinstance(raw, str) and raw not in ("same", "valid", "max", "avg", "relu", "none"):
-            if raw not in env:
-                self.fail(line, where, f"undefined reference {raw!r}")
-            return env[raw]
-        return raw
+    def value(self, raw, env: dict, line, where: str, vkind: str = ""):
+        """A structural value in the scope `env`: a literal, a name, or arithmetic (spec/values.py)."""
+        try:
+            return resolve(raw, env, need_of(vkind))
+        except ValueProblem as exc:
+            self.fail(line, where, str(exc))
 
     # -- layers ------------------------------------------------------------------------------------
     def layers(self, layers, shape, env, path: str, line_where: str):
@@ -171,7 +170,8 @@ class _Builder:
         # `use` names a template, not a value; its args are evaluated below, in this scope.
         line = (layer.line, layer.column)
         a = layer.args if layer.kind == "use" else {
-            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
+            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}", LAYER_ARGS[layer.kind].get(k, ""))
+            for k, v in layer.args.items()}
         kind, dev = layer.kind, self.device
         where = f"{where}: {kind}"
         if kind != "use":
@@ -275,7 +275,7 @@ class _Builder:
             template = self.spec.templates[a["template"]]
             # The used template sees the options and its own arguments, not the caller's parameters
             # (which would otherwise override its defaults of the same name).
-            args = {k: self.value(v, env, line, where) for k, v in (layer.args.get("args") or {}).items()}
+            args = {k: self.value(v, env, line, f"{where}.args.{k}") for k, v in (layer.args.get("args") or {}).items()}
             inner = {**self.spec.options, **args}
             return self.template(template, inner, shape, path, line, where)
         self.fail(line, where, f"unknown layer kind {kind!r}")
@@ -296,8 +296,10 @@ class _Builder:
 
     # -- templates ---------------------------------------------------------------------------------
     def template(self, t: Template, env: dict, shape, path: str, line, where: str):
-        env = {**{k: v for k, v in t.params.items() if v is not None}, **env, "in_channels": shape[0]}
-        for p in t.params:
+        env = {**env, "in_channels": shape[0]}
+        for p, default in t.params.items():   # defaults after the arguments, each seeing those before it
+            if p not in env and default is not None:
+                env[p] = self.value(default, env, (t.line, t.column), f"templates.{t.name}.params.{p}")
             if p not in env:
                 self.fail(line, where, f"template {t.name!r} needs argument {p!r}")
         if t.merge == "sequence":
@@ -346,7 +348,7 @@ class _Builder:
             self.fail((exp_layer.line, exp_layer.column), f"{where} expansion",
                       f"the residual sum needs the expansion's output {_fmt(exp_shape)} to equal the shortcut's "
                       f"{_fmt(shape)}")
-        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale")
+        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale", "scale")
         if problem := value_problem("scale", scale):
             self.fail(t_at, f"{where}: templates.{t.name}.scale", problem)
         expansion = nn.Sequential(exp_mods)
@@ -354,10 +356,21 @@ class _Builder:
         return block, shape
 
     # -- rows --------------------------------------------------------------------------------------
-    def row(self, row: Row, shape):
-        # A row argument may name an option (`pool_proj: pool_proj_4c_4d`): it takes the option's value.
+    def row_env(self, row: Row, shape) -> dict:
+        """The options and the row's arguments. An argument naming an option (`pool_proj: pool_proj_4c_4d`)
+        takes its value; arithmetic is evaluated over the options and `in_channels`; other text is kept."""
         opts = self.spec.options
-        env = {**opts, **{k: opts[v] if isinstance(v, str) and v in opts else v for k, v in row.args.items()}}
+        scope = {**opts, "in_channels": shape[0]} if shape else dict(opts)
+        env = dict(opts)
+        for k, v in row.args.items():
+            if is_expression(v):
+                env[k] = self.value(v, scope, (row.line, row.column), f"rows ({row.name}).args.{k}")
+            else:
+                env[k] = opts[v] if isinstance(v, str) and v in opts else v
+        return env
+
+    def row(self, row: Row, shape):
+        env = self.row_env(row, shape)
         where = f"rows ({row.name})"
         if row.template:
             t = self.spec.templates[row.template]

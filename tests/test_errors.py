@@ -202,6 +202,36 @@ CASES = [
          expected=(
              'spec.yaml:47:84: errata[0].arithmetic: the arithmetic does not hold: 3*8*9 gives 216, not 215',
          )),
+    Case('value-not-whole', 'arithmetic in a structural value: not a whole number where one is needed',
+         '`{conv: {out: "10 * 0.75", ...}}`',
+         edits=[('{conv: {out: 8, kernel: 3', '{conv: {out: "10 * 0.75", kernel: 3')],
+         expected=(
+             "spec.yaml:32:9: rows (conv1).conv.out: expected a whole number, found '10 * 0.75' = 7.5; say how to round it: floor(...), ceil(...) or round(...)",
+         )),
+    Case('value-undefined-name', 'arithmetic in a structural value: an undefined name',
+         '`{linear: {out: "2 * num_class"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "2 * num_class"}}')],
+         expected=(
+             "spec.yaml:45:24: rows[3] (fc).layers[1].linear.out: undefined name 'num_class' in '2 * num_class' (did you mean 'num_classes'?); expected numbers or names of: batch_norm, conv_bias, in_channels, num_classes",
+         )),
+    Case('value-syntax', 'arithmetic in a structural value: not arithmetic',
+         '`{linear: {out: "2 *"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "2 *"}}')],
+         expected=(
+             "spec.yaml:45:24: rows[3] (fc).layers[1].linear.out: cannot read '2 *' as arithmetic (numbers, + - * / × ·, parentheses)",
+         )),
+    Case('value-division-by-zero', 'arithmetic in a structural value: division by zero',
+         '`{linear: {out: "num_classes / 0"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "num_classes / 0"}}')],
+         expected=(
+             "spec.yaml:45:9: rows (fc).linear.out: division by zero in 'num_classes / 0'",
+         )),
+    Case('input-undefined-option', 'input size naming an undefined option',
+         '`input: [3, res, res]` with no option `res`',
+         edits=[('input: [3, 32, 32]', 'input: [3, res, res]')],
+         expected=(
+             "spec.yaml:14:8: input: undefined reference 'res'; expected a number or one of: batch_norm, conv_bias, num_classes",
+         )),
     Case('cyclic-template', 'cyclic template reference',
          'template `mixed` using itself',
          edits=[('          - {conv: {out: n3x3, kernel: 3, padding: same}}', '          - {conv: {out: n3x3, kernel: 3, padding: same}}\n          - {use: {template: mixed, args: {n1x1: 1, n3x3: 1}}}')],

@@ -161,6 +161,8 @@ class Spec:
     claims: tuple[Claim, ...]
     errata: tuple[Erratum, ...]
     option_lines: dict = field(default_factory=dict)
+    input_raw: tuple = ()                          # `input` as written: numbers, option names, arithmetic
+    input_line: tuple = (None, None)
     settings: list = field(default_factory=list)   # (key, value) overrides applied, in order
     variant: str | None = None
 

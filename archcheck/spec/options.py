@@ -9,7 +9,7 @@ import dataclasses
 
 from ..errors import Problem, SpecError
 from .model import Spec
-from .validate import setting_problem, setting_value_problem
+from .validate import input_shape, setting_problem, setting_value_problem
 from .yamlload import load_value
 
 
@@ -52,7 +52,10 @@ def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tup
             options[key] = value
     rows = tuple(dataclasses.replace(r, args={**r.args, **row_args[r.name]}) if r.name in row_args else r
                  for r in spec.rows)
-    out = dataclasses.replace(spec, options=options, rows=rows)
+    shape, problem = input_shape(spec.input_raw, options) if spec.input_raw else (spec.input, None)
+    if problem:
+        raise SpecError([Problem(spec.path, *spec.input_line, "input", problem)])
+    out = dataclasses.replace(spec, options=options, rows=rows, input=shape)
     out.settings = [(k, v) for k, v, _ in pairs]
     out.variant = variant
     return out

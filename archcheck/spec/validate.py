@@ -10,10 +10,12 @@ import math
 import re
 
 from ..errors import Problem, SpecError
-from .arith import ArithmeticError_, check_arithmetic
+from .arith import ArithmeticError_, check_arithmetic, shown
 from .cells import CellError, parse_cell, parse_count
 from .model import (CLAIM_QUANTITIES, COLUMN_KINDS, COUNT_MEASURES, LAYER_KINDS, MERGES, Branch, Claim,
                     Column, Condition, Erratum, Layer, Row, Spec, Template, Variant)
+from .values import KEYWORDS, NUMBER_KINDS, WHOLE_KINDS, Computed, ValueProblem, is_expression, is_name, \
+    references, resolve
 from .yamlload import LDict, LList
 
 MAX_CHANNELS = 100_000      # the width-32 GoogLeNet has 12,288; above this is refused, not attempted
@@ -178,6 +180,8 @@ def _shown(value) -> str:
 
 
 def _kind(value) -> str:
+    if isinstance(value, Computed):
+        return f"{value.text!r} = {shown(value.value)}"
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
@@ -208,8 +212,8 @@ def validate(doc, path: str) -> Spec:
     paper = {str(k): str(v) for k, v in paper.items()}
 
     columns = _columns(c, doc)
-    input_shape = _input(c, doc)
     options, option_lines = _options(c, doc)
+    input_raw, input_value = _input(c, doc, options)
     templates = _templates(c, doc, options)
     rows = _rows(c, doc, columns, templates, options)
     claims = _claims(c, doc, options)
@@ -217,9 +221,10 @@ def validate(doc, path: str) -> Spec:
     variants = _variants(c, doc, options, rows, templates)
     if c.problems:
         raise SpecError(c.problems)
-    return Spec(path=path, name=name, paper=paper, columns=columns, input=input_shape, options=options,
+    return Spec(path=path, name=name, paper=paper, columns=columns, input=input_value, options=options,
                 variants=variants, templates=templates, rows=rows, claims=claims, errata=errata,
-                option_lines=option_lines)
+                option_lines=option_lines, input_raw=input_raw,
+                input_line=doc.pos("input") if "input" in doc else (None, None))
 
 
 def _columns(c: _Checker, doc) -> tuple[Column, ...]:
@@ -260,18 +265,41 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
     return tuple(out)
 
 
-def _input(c: _Checker, doc) -> tuple[int, ...]:
+def _input(c: _Checker, doc, options) -> tuple[tuple, tuple]:
+    """(the raw [C, H, W], its value with the default options). An entry may name an option or be
+    arithmetic over options (`input: [3, res, res]`, set with `--set res=192`)."""
     value = c.seq(doc, "input", "input")
     if value is None:
-        return (3, 224, 224)
-    if len(value) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        c.error(doc.pos("input"), "input", f"expected [channels, height, width] as whole numbers, found {list(value)}")
-        return (3, 224, 224)
-    if value[0] <= 0 or value[0] > MAX_CHANNELS or not all(0 < v <= MAX_SPATIAL for v in value[1:]):
-        c.error(doc.pos("input"), "input",
-                f"expected channels 1..{MAX_CHANNELS:,} and sizes 1..{MAX_SPATIAL:,}, found {list(value)}")
-        return (3, 224, 224)
-    return tuple(value)
+        return (3, 224, 224), (3, 224, 224)
+    raw = tuple(value)
+    if len(raw) != 3 or not all(_is_int(v) or isinstance(v, str) for v in raw):
+        c.error(doc.pos("input"), "input", f"expected [channels, height, width] as whole numbers or names of options, "
+                                           f"found {_shown(list(raw))}")
+        return (3, 224, 224), (3, 224, 224)
+    before = len(c.problems)
+    for v in dict.fromkeys(v for v in raw if isinstance(v, str)):   # each distinct entry once
+        _check_symbolic(c, v, doc.pos("input"), "input", set(options), True)
+    if len(c.problems) > before:
+        return (3, 224, 224), (3, 224, 224)
+    shape, problem = input_shape(raw, options)
+    if problem:
+        c.error(doc.pos("input"), "input", problem)
+        return raw, (3, 224, 224)
+    return raw, shape
+
+
+def input_shape(raw: tuple, options: dict) -> tuple[tuple[int, ...], str | None]:
+    """The input [C, H, W] for these options, or a stand-in and why it cannot be built."""
+    try:
+        shape = tuple(resolve(v, options, "whole") for v in raw)
+    except ValueProblem as exc:
+        return (3, 224, 224), str(exc)
+    if not all(_is_int(v) for v in shape):
+        return (3, 224, 224), f"expected [channels, height, width] as whole numbers, found {_shown(list(shape))}"
+    if shape[0] <= 0 or shape[0] > MAX_CHANNELS or not all(0 < v <= MAX_SPATIAL for v in shape[1:]):
+        return (3, 224, 224), (f"expected channels 1..{MAX_CHANNELS:,} and sizes 1..{MAX_SPATIAL:,}, found "
+                               f"{_shown(list(shape))}")
+    return shape, None
 
 
 def _options(c: _Checker, doc):
@@ -328,6 +356,9 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
             continue
         pos = raw.pos(key) if isinstance(raw, LDict) else where
         _check_value(c, allowed[key], value, pos, afield, names, options, templates_raw)
+        if kind == "use" and key == "args" and isinstance(value, LDict):   # evaluated in the caller's scope
+            for a, v in value.items():
+                _check_arg(c, v, value.pos(a), f"{afield}.{a}", names)
         args[key] = value
     for key in REQUIRED_LAYER_ARGS.get(kind, ()):
         if key not in raw:
@@ -338,23 +369,48 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
     return Layer(kind, args, tag, when, where[0], where[1])
 
 
-_KEYWORDS = {"padding": ("same", "valid"), "pooltype": ("max", "avg"), "act": ("relu", "none")}
+_KEYWORDS = KEYWORDS
 
 
 def _check_value(c, vkind, value, where, field, names, options, templates_raw):
-    """Check one layer argument: a literal of the right kind, or a reference to a parameter/option."""
+    """Check one layer argument: a literal of the right kind, or a name of a parameter or option, or
+    arithmetic over such names (for numeric arguments; a size or padding may be a list of them)."""
     if vkind == "name":
         if not isinstance(value, str) or value not in templates_raw:
             c.error(where, field, f"undefined template {_kind(value)}{_suggest(value, templates_raw or ())}")
         return
-    if isinstance(value, str) and vkind not in ("act", "mapping") and value not in _KEYWORDS.get(vkind, ()):
-        if value not in names:
-            c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
-                                  f"or one of: {', '.join(sorted(names))}")
+    if vkind in ("act", "mapping"):
+        symbolic = False
+    else:
+        items = value if isinstance(value, list) and vkind in ("size", "padding") else [value]
+        symbolic = [_check_symbolic(c, v, where, field, names, vkind in WHOLE_KINDS + NUMBER_KINDS) for v in items]
+        symbolic = any(symbolic)
+    if symbolic:   # resolved by the builder, which checks the value like a literal
         return
     problem = value_problem(vkind, value)
     if problem:
         c.error(where, field, problem)
+
+
+def _check_symbolic(c, value, where, field, names, arithmetic: bool) -> bool:
+    """A name or (where numbers are expected) arithmetic: report undefined names; True when symbolic."""
+    if is_name(value):
+        if value not in names:
+            c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
+                                  f"or one of: {', '.join(sorted(names))}")
+        return True
+    if not (arithmetic and is_expression(value)):
+        return False
+    try:
+        used = references(value)
+    except ArithmeticError_ as exc:
+        c.error(where, field, str(exc))
+        return True
+    for name in used:
+        if name not in names:
+            c.error(where, field, f"undefined name {name!r} in {value!r}{_suggest(name, names)}; expected numbers "
+                                  f"or names of: {', '.join(sorted(names)) or 'none'}")
+    return True
 
 
 def value_problem(vkind: str, value) -> str | None:
@@ -410,7 +466,7 @@ def _layers(c, parent, key, field, names, options, templates_raw) -> tuple[Layer
     return tuple(out)
 
 
-def _template_params(c, t, field):
+def _template_params(c, t, field, options):
     raw = t.get("params", [])
     if isinstance(raw, list):
         params = {}
@@ -421,9 +477,12 @@ def _template_params(c, t, field):
                 params[p] = None
         return params
     if isinstance(raw, dict):
+        # A default may be arithmetic over options, in_channels and the template's parameters (each
+        # default is resolved after the arguments given and the defaults before it).
+        names = set(raw) | set(options) | set(BUILTIN_NAMES)
         for k, v in raw.items():
             if v is not None:  # a default; none means the argument is required
-                _check_arg(c, v, raw.pos(k), f"{field}.params.{k}")
+                _check_arg(c, v, raw.pos(k), f"{field}.params.{k}", names)
         return {str(k): v for k, v in raw.items()}
     c.error(t.pos("params"), f"{field}.params", f"expected a list of names or a mapping name: default, found {_kind(raw)}")
     return {}
@@ -443,7 +502,7 @@ def _templates(c: _Checker, doc, options) -> dict:
         if merge not in MERGES:
             c.error(t.pos("merge"), f"{field}.merge", f"expected one of {', '.join(MERGES)}, found {merge!r}")
             continue
-        params = _template_params(c, t, field)
+        params = _template_params(c, t, field, options)
         names = set(params) | set(options) | set(BUILTIN_NAMES)
         branches, layers, expansion = [], (), None
         if merge == "sequence":
@@ -539,6 +598,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         c.error(doc.pos("rows"), "rows", f"expected at most {MAX_ROWS:,} rows, found {len(seq):,}")
         return ()
     out, seen, printed = [], {}, set()
+    row_scope = set(options) | set(BUILTIN_NAMES)   # what a row's arguments may name
     for i, r in enumerate(seq):
         field = f"rows[{i}]"
         if not isinstance(r, dict):
@@ -577,14 +637,14 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
                                 f"template {template!r} has no parameter {a!r}{_suggest(a, t.params)}; "
                                 f"its parameters: {', '.join(t.params) or 'none'}")
                     else:
-                        _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+                        _check_arg(c, v, args.pos(a), f"{field}.args.{a}", row_scope)
                 for p, default in t.params.items():
                     if default is None and p not in args:
                         c.error(r.pos("template"), f"{field}.args.{p}", f"missing argument for template {template!r}")
         if "layers" in r:
             names = set(args) | set(options) | set(BUILTIN_NAMES)
             for a, v in args.items():
-                _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+                _check_arg(c, v, args.pos(a), f"{field}.args.{a}", row_scope)
             layers = _layers(c, r, "layers", f"{field}.layers", names, options, templates)
         elif args and template is None:
             c.error(r.pos("args"), f"{field}.args", "args are given to a template or to the row's layers; this row has neither")
@@ -608,7 +668,12 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
     return tuple(out)
 
 
-def _check_arg(c, value, where, field):
+def _check_arg(c, value, where, field, names):
+    """A template or row argument: a number, true/false, a list, a name (of an option; any other
+    text is kept as text, e.g. a pool type), or arithmetic over `names`."""
+    if is_expression(value):
+        _check_symbolic(c, value, where, field, names, True)
+        return
     if isinstance(value, bool) or isinstance(value, str) or isinstance(value, list):
         return
     if isinstance(value, (int, float)):
