@@ -18,6 +18,7 @@ from .errors import Problem, SpecError
 from .shapes import conv_out, pair, pool_out
 from .spec.model import Layer, Row, Spec, Template
 from .spec.validate import LAYER_ARGS, MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL, value_problem
+from .spec.expansion import check_expansion, repeat_count
 from .spec.values import ValueProblem, is_expression, need_of, resolve
 
 
@@ -29,6 +30,7 @@ class RowInfo:
     aux: bool
     virtual: bool           # listed and compared, no module (softmax)
     absent: bool            # printed, deliberately not built
+    repeat: int | None = None   # built `repeat` times: the module's children "0", "1", ... are the repetitions
 
 
 class Network(nn.Module):
@@ -369,15 +371,23 @@ class _Builder:
                 env[k] = opts[v] if isinstance(v, str) and v in opts else v
         return env
 
-    def row(self, row: Row, shape):
+    def row(self, row: Row, shape, repeat: int | None):
+        """-> (module or None, output shape). A repeated row is a Sequential of its repetitions."""
+        if repeat is not None:
+            parts = OrderedDict()
+            for i in range(repeat):
+                parts[str(i)], shape = self.once(row, shape, f"{row.name}.{i}")
+            return nn.Sequential(parts), shape
+        return self.once(row, shape, row.name)
+
+    def once(self, row: Row, shape, path: str):
         env = self.row_env(row, shape)
         where = f"rows ({row.name})"
         if row.template:
             t = self.spec.templates[row.template]
-            module, out = self.template(t, env, shape, row.name, (row.line, row.column), where)
-            return module, out
+            return self.template(t, env, shape, path, (row.line, row.column), where)
         if row.layers is not None:
-            mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, row.name, where)
+            mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, path, where)
             return nn.Sequential(mods), out
         return None, shape
 
@@ -398,12 +408,14 @@ def _fmt(shape) -> str:
 
 def build_model(spec: Spec, device=None) -> Network:
     """Build the spec's network. `device='meta'` builds it without allocating any weight memory."""
+    check_expansion(spec)     # before anything is built: refuses a spec over MAX_LAYERS
     b = _Builder(spec, device)
     rows, shape, problems = [], tuple(spec.input), []
     for row in spec.rows:
         if not all(c.holds(spec.options) for c in row.when):
             continue
-        info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None)
+        repeat = repeat_count(row, spec.options)   # checked by check_expansion
+        info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None, repeat)
         try:
             if row.name in _RESERVED or row.name.startswith("_"):
                 b.fail((row.line, row.column), f"rows ({row.name}).name",
@@ -413,7 +425,7 @@ def build_model(spec: Spec, device=None) -> Network:
                        "expected one row of this name with these options (alternatives need exclusive `when`s), "
                        "found two")
             with _SkipInit() if str(device) == "meta" else contextlib.nullcontext():
-                module, out = b.row(row, shape)
+                module, out = b.row(row, shape, repeat)
         except SpecError as exc:
             # Report as many broken rows as can be known: an auxiliary row does not change what the
             # next row receives, so building goes on after it; after a main row nothing is known.

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from archcheck.spec import arith, cells, yamlload
-from archcheck.spec.validate import MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_ROWS, MAX_SPATIAL
+from archcheck.spec.validate import (MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_LAYERS, MAX_ROWS, MAX_SPATIAL,
+                                     MAX_USE_DEPTH)
 
 from .conftest import FIXTURES, check_golden
 
@@ -40,6 +41,17 @@ class Case:
             assert text.count(old) == 1, f"{self.id}: {old!r} must occur once in tiny.yaml"
             text = text.replace(old, new)
         return text.encode("utf-8", "surrogateescape")   # "\udcff" stands for a raw 0xff byte
+
+
+def _chain_spec(levels: int, fanout: int) -> str:
+    """A valid spec whose templates t1..t<levels-1> each use the one below `fanout` times."""
+    lines = ["archcheck: 1", "name: chain", "paper: {title: chain}", "columns: [{name: type, kind: label}]",
+             "input: [3, 8, 8]", "templates:", "  t0: {merge: sequence, layers: [{conv: {out: 3, kernel: 1}}]}"]
+    for i in range(1, levels):
+        uses = ", ".join([f"{{use: t{i - 1}}}"] * fanout)
+        lines.append(f"  t{i}: {{merge: sequence, layers: [{uses}]}}")
+    lines += ["rows:", f"  - {{name: r, template: t{levels - 1}}}", ""]
+    return "\n".join(lines)
 
 
 CASES = [
@@ -89,7 +101,7 @@ CASES = [
          '`templat: mixed` in a row',
          edits=[('    template: mixed', '    templat: mixed')],
          expected=(
-             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source",
+             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source, repeat",
              "spec.yaml:36:11: rows[1] (mixed_1).args: args are given to a template or to the row's layers; this row has neither",
          )),
     Case('unknown-layer-kind', 'unknown layer kind (issue 2)',
@@ -237,6 +249,38 @@ CASES = [
          edits=[('          - {conv: {out: n3x3, kernel: 3, padding: same}}', '          - {conv: {out: n3x3, kernel: 3, padding: same}}\n          - {use: {template: mixed, args: {n1x1: 1, n3x3: 1}}}')],
          expected=(
              'spec.yaml:18:5: templates.mixed: expected templates that do not use themselves, found the cycle mixed -> mixed',
+         )),
+    Case('too-many-layers', 'template expansion over the layer limit, counted before building',
+         'templates t1..t9 each using the one below 4 times (4^9 = 262,144 layers)',
+         text=_chain_spec(10, 4),
+         expected=(
+             "spec.yaml:18:5: rows (r): expected a spec that builds at most 250,000 layers (archcheck's limit, counted before building), found 262,144; this row builds 262,144 of them, through the template chain t9 (262,144 layers) -> t8 (65,536) -> t7 (16,384) -> t6 (4,096) -> t5 (1,024) -> t4 (256) -> t3 (64) -> t2 (16) -> t1 (4) -> t0 (1)",
+         )),
+    Case('repeats-over-limit', 'repeat counts over the layer limit, counted before building',
+         '`repeat: n` on two rows, `n: 100000` (100,000 + 100,000 × 2 layers)',
+         edits=[('options: {num_classes: 10,', 'options: {n: 100000, num_classes: 10,'),
+                ('  - name: conv1\n', '  - name: conv1\n    repeat: n\n'),
+                ('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: n\n')],
+         expected=(
+             "spec.yaml:34:5: rows (mixed_1): expected a spec that builds at most 250,000 layers (archcheck's limit, counted before building), found 300,003; this row builds 100,000 × 2 of them, through the template mixed (2 layers)",
+         )),
+    Case('use-too-deep', '`use` chain deeper than the limit',
+         '17 templates, each using the one below once',
+         text=_chain_spec(17, 1),
+         expected=(
+             "spec.yaml:23:8: templates.t16: expected `use` chains at most 16 templates deep (archcheck's limit), found 17: t16 -> t15 -> t14 -> t13 -> t12 -> t11 -> t10 -> t9 -> ... -> t0",
+         )),
+    Case('repeat-not-whole', 'a repeat count that is not a whole number',
+         '`repeat: 2.5`',
+         edits=[('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: 2.5\n')],
+         expected=(
+             'spec.yaml:34:13: rows[1] (mixed_1).repeat: expected a repeat count from 1 to 250,000, found a number (2.5)',
+         )),
+    Case('repeat-computed', 'a repeat count from arithmetic that is not whole',
+         '`repeat: "num_classes / 4"` (10 / 4)',
+         edits=[('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: "num_classes / 4"\n')],
+         expected=(
+             "spec.yaml:33:5: rows (mixed_1).repeat: expected a whole number, found 'num_classes / 4' = 2.5; say how to round it: floor(...), ceil(...) or round(...)",
          )),
     Case('duplicate-row', 'duplicate row name',
          'two rows named `conv1`',
@@ -482,7 +526,9 @@ def render_table() -> str:
         f"{MAX_CHANNELS:,} channels in any layer's or block's output (the width-32 GoogLeNet has 12,288 "
         f"in one layer and 32,768 after inception (5b)), {MAX_SPATIAL:,} pixels of height or width, "
         f"kernels, strides and dilations of {MAX_KERNEL:,}, {MAX_FEATURES:,} flattened features, "
-        f"{MAX_ROWS:,} rows, printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
+        f"{MAX_ROWS:,} rows, {MAX_LAYERS:,} built layers (counted from the spec before anything is built; "
+        f"bench/bench.py's largest stack of 1,600 Inception modules counts 11,289), `use` chains {MAX_USE_DEPTH} templates deep, "
+        f"printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
         f"erratum arithmetic of {arith.MAX_EXPRESSION:,} characters, spec files of {yamlload.MAX_SPEC_BYTES:,} "
         f"bytes nested {yamlload.MAX_DEPTH} deep. The constants are in archcheck/spec/validate.py, cells.py, "
         "arith.py and yamlload.py.",

@@ -95,6 +95,7 @@ class Row:
     absent: str | None = None                 # a printed row the build deliberately lacks: why
     paper_row: str | None = None              # a built row that belongs to another printed row
     transition: bool = False                  # not counted in the printed row's repeat count
+    repeat: Any = None                        # the template or layers built this many times (None: once)
     source: str = ""
     column: int | None = None
 

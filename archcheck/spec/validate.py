@@ -23,6 +23,8 @@ MAX_SPATIAL = 16_384        # input and activation height and width
 MAX_FEATURES = 10**9        # a flattened activation (a linear layer's input)
 MAX_KERNEL = 1_024
 MAX_ROWS = 10_000
+MAX_USE_DEPTH = 16          # templates in a `use` chain; the bundled specs nest 2 deep
+MAX_LAYERS = 250_000        # layers a spec may build (spec/expansion.py); bench.py's 1,600-module stack counts 11,289
 BUILTIN_NAMES = ("in_channels",)
 
 # Per layer kind: allowed argument names -> kind of value.
@@ -563,29 +565,53 @@ def _as_conv(raw, where):
     return item
 
 
-def _uses(template: Template):
+def _uses(template: Template) -> list[str]:
+    """The templates `template` uses, each once, in order."""
     layers = list(template.layers) + [l for b in template.branches for l in b.layers]
-    return [l.args.get("template") for l in layers if l.kind == "use"]
+    return list(dict.fromkeys(l.args.get("template") for l in layers
+                              if l.kind == "use" and isinstance(l.args.get("template"), str)))
 
 
 def _check_template_cycles(c, raw, templates):
-    state = {}
-
-    def visit(name, trail):
-        if state.get(name) == "done" or name not in templates:
-            return
-        if state.get(name) == "active":
-            cycle = trail[trail.index(name):] + [name]
-            c.error(raw.pos(name), f"templates.{name}",
-                    f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
-            return
-        state[name] = "active"
-        for used in _uses(templates[name]):
-            visit(used, trail + [name])
-        state[name] = "done"
-
-    for name in templates:
-        visit(name, [])
+    """Refuse templates that use themselves and `use` chains deeper than MAX_USE_DEPTH, without
+    recursion (a chain of thousands of templates must not overflow Python's stack)."""
+    depth, heir, state, cycles = {}, {}, {}, []
+    for root in templates:
+        if root in state:
+            continue
+        state[root] = "active"
+        stack = [(root, iter(_uses(templates[root])))]
+        while stack:
+            name, uses = stack[-1]
+            used = next(uses, None)
+            if used is None:          # every use visited: the chain below `name` is known
+                stack.pop()
+                state[name] = "done"
+                below = [u for u in _uses(templates[name]) if u in depth]
+                best = max(below, key=lambda u: depth[u], default=None)
+                depth[name] = 1 + (depth[best] if best is not None else 0)
+                heir[name] = best
+                continue
+            if used not in templates:   # undefined: reported where it is used
+                continue
+            if state.get(used) == "active":
+                trail = [n for n, _ in stack]
+                cycles.append((used, trail[trail.index(used):] + [used]))
+            elif used not in state:
+                state[used] = "active"
+                stack.append((used, iter(_uses(templates[used]))))
+    for name, cycle in cycles:
+        c.error(raw.pos(name), f"templates.{name}",
+                f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
+    deepest = max(depth, key=lambda n: depth[n], default=None)
+    if deepest is not None and depth[deepest] > MAX_USE_DEPTH:
+        chain = [deepest]
+        while heir.get(chain[-1]) is not None:
+            chain.append(heir[chain[-1]])
+        shown = chain if len(chain) <= 10 else chain[:8] + ["...", chain[-1]]
+        c.error(raw.pos(deepest), f"templates.{deepest}",
+                f"expected `use` chains at most {MAX_USE_DEPTH} templates deep (archcheck's limit), found "
+                f"{len(chain)}: {' -> '.join(shown)}")
 
 
 def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
@@ -605,7 +631,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
             c.error(seq.pos(i), field, f"expected a row mapping with a name, found {_kind(r)}")
             continue
         c.keys(r, ("name", "paper", "template", "args", "layers", "when", "aux", "virtual", "absent",
-                   "paper_row", "transition", "source"), field)
+                   "paper_row", "transition", "source", "repeat"), field)
         name = c.string(r, "name", f"{field}.name", default=f"row{i}")
         field = f"rows[{i}] ({name})"
         if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
@@ -656,16 +682,38 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         if paper_row is not None and r.get("aux") is True:
             c.error(r.pos("paper_row"), f"{field}.paper_row",
                     "an auxiliary row branches off the network; expected no paper_row (it cannot be part of a printed row)")
+        repeat = _repeat(c, r, field, options, template is not None or "layers" in r)
         absent = c.string(r, "absent", f"{field}.absent", required=False)
         if absent is not None and cells is None:
             c.error(r.pos("absent"), f"{field}.absent", "only a printed row (with paper cells) can be absent")
         out.append(Row(name=name, line=r.line, paper=cells, paper_lines=cell_lines, template=template,
                        args=dict(args), layers=layers, when=when, aux=c.boolean(r, "aux", f"{field}.aux"),
                        virtual=c.boolean(r, "virtual", f"{field}.virtual"), absent=absent, paper_row=paper_row,
-                       transition=c.boolean(r, "transition", f"{field}.transition"),
+                       transition=c.boolean(r, "transition", f"{field}.transition"), repeat=repeat,
                        source=c.string(r, "source", f"{field}.source", required=False, default=""),
                        column=r.column))
     return tuple(out)
+
+
+def _repeat(c, r, field, options, builds: bool):
+    """`repeat: N`: the row's template or layers built N times in sequence (a whole number, an option's
+    name or arithmetic over options: the layer count is known before anything is built)."""
+    if "repeat" not in r:
+        return None
+    value, where = r["repeat"], r.pos("repeat")
+    if not builds:
+        c.error(where, f"{field}.repeat", "expected a template or layers to repeat; this row has neither")
+    elif isinstance(value, str):
+        _check_symbolic(c, value, where, f"{field}.repeat", set(options), True)
+    elif problem := repeat_problem(value):
+        c.error(where, f"{field}.repeat", problem)
+    return value
+
+
+def repeat_problem(value) -> str | None:
+    if not _is_int(value) or not 1 <= value <= MAX_LAYERS:
+        return f"expected a repeat count from 1 to {MAX_LAYERS:,}, found {_kind(value)}"
+    return None
 
 
 def _check_arg(c, value, where, field, names):
