@@ -67,6 +67,25 @@ class ConcatBlock(nn.Module):
         return torch.cat([branch(x) for branch in self.children()], 1)
 
 
+class SumBlock(nn.Module):
+    """Branches from one input, added, then an optional ReLU: a residual block whose shortcut is one of
+    its branches (an identity, or ResNet's strided 1×1 projection with batch norm)."""
+
+    def __init__(self, branches: "OrderedDict[str, nn.Module]", relu: bool):
+        super().__init__()
+        self.branch_names = list(branches)
+        for name, module in branches.items():
+            self.add_module(name, module)
+        self.relu = nn.ReLU() if relu else None
+
+    def forward(self, x):
+        outs = [getattr(self, name)(x) for name in self.branch_names]
+        y = outs[0]
+        for out in outs[1:]:
+            y = y + out
+        return self.relu(y) if self.relu is not None else y
+
+
 class ResidualBlock(nn.Module):
     """Branches concatenated, a linear 1×1 filter expansion, scaled, added to the input."""
 
@@ -315,7 +334,7 @@ class _Builder:
             if not isinstance(order, list) or any(n not in known for n in order):
                 self.fail(t_at, f"templates.{t.name}.order", f"expected a list of branch names from {known}, found {order!r}")
             branches = sorted(branches, key=lambda b: order.index(b.name) if b.name in order else len(order))
-        mods, channels, spatial = OrderedDict(), 0, None
+        mods, channels, spatial, first = OrderedDict(), 0, None, None
         prefix = f"{path}.branches" if t.merge == "residual" else path
         problems = []  # branches are independent: report every broken one
         for b in branches:
@@ -326,12 +345,16 @@ class _Builder:
                 sub, out = self.layers(b.layers, shape, env, f"{prefix}.{name}", b_where)
                 if len(out) != 3:
                     self.fail(b_at, b_where, f"expected a C×H×W branch output, found {_fmt(out)}")
+                if t.merge == "sum" and first is not None and out != first:
+                    self.fail(b_at, b_where, f"expected the other branches' output {_fmt(first)}, found {_fmt(out)}; "
+                                             "the branches of a sum must have equal shapes")
                 if spatial is not None and out[1:] != spatial:
                     self.fail(b_at, b_where, f"expected the other branches' {spatial[0]}×{spatial[1]} grid, found "
                                              f"{_fmt(out)}; branches of different sizes cannot be concatenated")
             except SpecError as exc:
                 problems += exc.problems
                 continue
+            first = first or out
             spatial = out[1:]
             channels += out[0]
             mods[name] = nn.Sequential(sub)
@@ -339,8 +362,10 @@ class _Builder:
             raise SpecError(problems)
         if not mods:
             self.fail(t_at, where, f"template {t.name!r}: no branch is built with these arguments")
-        self.check_shape((channels, *spatial), line, f"{where}: {t.merge} of template {t.name!r}")
         cls_name = t.class_name or "".join(w.capitalize() for w in t.name.split("_")) + "Block"
+        if t.merge == "sum":
+            return _named_class(SumBlock, cls_name)(mods, t.activation == "relu"), first
+        self.check_shape((channels, *spatial), line, f"{where}: {t.merge} of template {t.name!r}")
         if t.merge == "concat":
             return _named_class(ConcatBlock, cls_name)(mods), (channels, *spatial)
         exp_layer = t.expansion

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .build import build_model
-from .compare import compare_claims, compare_rows, unused_errata_findings
+from .compare import compare_claims, compare_rows, not_applicable_note, unused_errata_findings
 from .measure import RowMeasure, measure_rows, spans_from_built  # noqa: F401 (measure_rows: foreign.py)
 from .report import Report, RowResult, Totals
 from .spec import Spec
@@ -30,6 +30,7 @@ def totals_of(trace: Trace, spec: Spec, measures: dict[str, RowMeasure], spans: 
         macs_with_aux=sum(op.macs for op in trace.ops),
         depth=trace.value_depth.get(main_out, 0) if main_out is not None else 0,
         trainable_params=trace.trainable_params,
+        depth_with_depthwise=trace.value_depth_dw.get(main_out, 0) if main_out is not None else 0,
     )
 
 
@@ -45,7 +46,7 @@ def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = N
     applied = [e.id for e in comparer.applicable]
     return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),
                   spec.variant, dict(spec.options), model_ref, rows, findings, claims, totals, applied,
-                  [e.id for e in spec.errata if e.id not in applied], strict)
+                  [e.id for e in spec.errata if e.id not in applied], strict, not_applicable_note(comparer))
 
 
 def verify_model(spec: Spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:

@@ -213,8 +213,8 @@ def validate(doc, path: str) -> Spec:
     paper = c.mapping(doc, "paper", "paper") or {}
     paper = {str(k): str(v) for k, v in paper.items()}
 
-    columns = _columns(c, doc)
     options, option_lines = _options(c, doc)
+    columns = _columns(c, doc, options)
     input_raw, input_value = _input(c, doc, options)
     templates = _templates(c, doc, options)
     rows = _rows(c, doc, columns, templates, options)
@@ -229,7 +229,7 @@ def validate(doc, path: str) -> Spec:
                 input_line=doc.pos("input") if "input" in doc else (None, None))
 
 
-def _columns(c: _Checker, doc) -> tuple[Column, ...]:
+def _columns(c: _Checker, doc, options) -> tuple[Column, ...]:
     out = []
     names = set()
     for i, item in enumerate(c.seq(doc, "columns", "columns") or []):
@@ -238,7 +238,7 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
             c.error(doc["columns"].pos(i), field, f"expected a mapping with name and kind, found {_kind(item)}")
             out.append(Column(f"column {i + 1}", "label"))  # a stand-in: rows are not blamed for its absence
             continue
-        c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention"), field)
+        c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention", "applies_to"), field)
         name = c.string(item, "name", f"{field}.name")
         kind = c.string(item, "kind", f"{field}.kind")
         if name in names:
@@ -258,8 +258,9 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
             k = 1000
         tol = c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)
         conv = c.string(item, "convention", f"{field}.convention", required=False, default="")
+        applies = c.conditions(item, "applies_to", f"{field}.applies_to", options)
         if name is not None and kind in COLUMN_KINDS:
-            out.append(Column(name, kind, tag, measure, k, float(tol), conv))
+            out.append(Column(name, kind, tag, measure, k, float(tol), conv, applies))
         else:  # already reported; a stand-in keeps the rows' cell counts right
             out.append(Column(name if isinstance(name, str) else f"column {i + 1}", "label"))
     if doc.get("columns") == []:
@@ -371,9 +372,6 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
     return Layer(kind, args, tag, when, where[0], where[1])
 
 
-_KEYWORDS = KEYWORDS
-
-
 def _check_value(c, vkind, value, where, field, names, options, templates_raw):
     """Check one layer argument: a literal of the right kind, or a name of a parameter or option, or
     arithmetic over such names (for numeric arguments; a size or padding may be a list of them)."""
@@ -381,14 +379,11 @@ def _check_value(c, vkind, value, where, field, names, options, templates_raw):
         if not isinstance(value, str) or value not in templates_raw:
             c.error(where, field, f"undefined template {_kind(value)}{_suggest(value, templates_raw or ())}")
         return
-    if vkind in ("act", "mapping"):
-        symbolic = False
-    else:
+    if vkind not in ("act", "mapping"):
         items = value if isinstance(value, list) and vkind in ("size", "padding") else [value]
-        symbolic = [_check_symbolic(c, v, where, field, names, vkind in WHOLE_KINDS + NUMBER_KINDS) for v in items]
-        symbolic = any(symbolic)
-    if symbolic:   # resolved by the builder, which checks the value like a literal
-        return
+        arithmetic = vkind in WHOLE_KINDS + NUMBER_KINDS
+        if any([_check_symbolic(c, v, where, field, names, arithmetic) for v in items]):
+            return   # resolved by the builder, which checks the value like a literal
     problem = value_problem(vkind, value)
     if problem:
         c.error(where, field, problem)
@@ -429,7 +424,7 @@ def value_problem(vkind: str, value) -> str | None:
             return f"expected a whole number from {lo} to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}"
     elif vkind in ("size", "padding"):
         if vkind == "padding" and isinstance(value, str):
-            return None if value in _KEYWORDS["padding"] else \
+            return None if value in KEYWORDS["padding"] else \
                 f"expected same, valid, a number or [h, w], found {_kind(value)}"
         lo = 1 if vkind == "size" else 0
         vals = value if isinstance(value, list) else [value]
@@ -437,9 +432,9 @@ def value_problem(vkind: str, value) -> str | None:
             return f"expected a whole number or [h, w], found {_kind(value)}"
         if not all(lo <= v <= MAX_KERNEL for v in vals):
             return f"expected whole numbers from {lo} to {MAX_KERNEL:,}, found {_shown(value)}"
-    elif vkind in _KEYWORDS:
-        if not isinstance(value, str) or value not in _KEYWORDS[vkind]:
-            return f"expected {' or '.join(_KEYWORDS[vkind])}, found {_kind(value)}"
+    elif vkind in KEYWORDS:
+        if not isinstance(value, str) or value not in KEYWORDS[vkind]:
+            return f"expected {' or '.join(KEYWORDS[vkind])}, found {_kind(value)}"
     elif vkind == "bool":
         if not isinstance(value, bool):
             return f"expected true or false, found {_kind(value)}"
@@ -533,6 +528,11 @@ def _templates(c: _Checker, doc, options) -> dict:
                                        f"{field}.expansion", names, options, raw)
                 else:
                     c.error(t, f"{field}.expansion", "missing required field (the linear 1×1 filter-expansion conv)")
+        for key in ("expansion", "scale", "activation"):   # what a sum (or residual) does after its branches
+            if key in t and (merge in ("concat", "sequence") or (merge == "sum" and key != "activation")):
+                c.error(t.pos(key), f"{field}.{key}",
+                        f"only merge: residual has {key}" if key != "activation" else
+                        "only merge: sum or residual has an activation after the sum")
         scale = t.get("scale", 1.0)
         if isinstance(scale, str):
             if scale not in names:
@@ -631,7 +631,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
             c.error(seq.pos(i), field, f"expected a row mapping with a name, found {_kind(r)}")
             continue
         c.keys(r, ("name", "paper", "template", "args", "layers", "when", "aux", "virtual", "absent",
-                   "paper_row", "transition", "source", "repeat"), field)
+                   "paper_row", "transition", "source", "repeat", "applies_to"), field)
         name = c.string(r, "name", f"{field}.name", default=f"row{i}")
         field = f"rows[{i}] ({name})"
         if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
@@ -642,7 +642,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
             # Two rows may share a name only as alternatives, each under its own `when`.
             c.error(r.pos("name"), f"{field}.name", f"duplicate row name {name!r} (first at line {seen[name][0]})")
         seen.setdefault(name, (r.line, bool(when)))
-        cells, cell_lines = _cells(c, r, field, columns)
+        cells, cell_lines, cell_when = _cells(c, r, field, columns, options)
         if cells is not None:
             printed.add(name)
         template = c.string(r, "template", f"{field}.template", required=False)
@@ -690,6 +690,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
                        args=dict(args), layers=layers, when=when, aux=c.boolean(r, "aux", f"{field}.aux"),
                        virtual=c.boolean(r, "virtual", f"{field}.virtual"), absent=absent, paper_row=paper_row,
                        transition=c.boolean(r, "transition", f"{field}.transition"), repeat=repeat,
+                       applies_to=c.conditions(r, "applies_to", f"{field}.applies_to", options), cell_applies_to=cell_when,
                        source=c.string(r, "source", f"{field}.source", required=False, default=""),
                        column=r.column))
     return tuple(out)
@@ -731,30 +732,40 @@ def _check_arg(c, value, where, field, names):
     c.error(where, field, f"expected a number, a name or true/false, found {_kind(value)}")
 
 
-def _cells(c, r, field, columns):
+def _cells(c, r, field, columns, options):
+    """-> (cells as printed, their positions, per cell the conditions of a cell {printed, applies_to})."""
     if "paper" not in r:
-        return None, ()
+        return None, (), ()
     cells = r["paper"]
     if not isinstance(cells, list):
         c.error(r.pos("paper"), f"{field}.paper", f"expected a list of printed cells, one per column, found {_kind(cells)}")
-        return None, ()
+        return None, (), ()
     if len(cells) != len(columns):
         c.error(r.pos("paper"), f"{field}.paper",
                 f"expected {len(columns)} cells (one per column: {', '.join(col.name for col in columns)}), found {len(cells)}")
-        return None, ()
-    out = []
+        return None, (), ()
+    out, conditions = [], []
     for j, (cell, col) in enumerate(zip(cells, columns)):
+        cfield = f"{field}.paper[{col.name}]"
+        when = ()
+        if isinstance(cell, dict):   # {printed: "224 × 224 × 3", applies_to: {res: 224}}
+            c.keys(cell, ("printed", "applies_to"), cfield)
+            when = c.conditions(cell, "applies_to", f"{cfield}.applies_to", options)
+            if "printed" not in cell:
+                c.error(cells.pos(j), f"{cfield}.printed", "missing required field (the cell as printed)")
+            cell = cell.get("printed")
         text = "" if cell is None else str(cell)
         if isinstance(cell, (list, dict)):
-            c.error(cells.pos(j), f"{field}.paper[{col.name}]", f"expected the cell as printed (text), found {_kind(cell)}")
+            c.error(cells.pos(j), cfield, f"expected the cell as printed (text), found {_kind(cell)}")
             text = ""
         if text.strip():
             try:
                 parse_cell(col.kind, text, col.k)
             except CellError as exc:
-                c.error(cells.pos(j), f"{field}.paper[{col.name}]", str(exc))
+                c.error(cells.pos(j), cfield, str(exc))
         out.append(text)
-    return tuple(out), tuple(cells.positions)
+        conditions.append(when)
+    return tuple(out), tuple(cells.positions), tuple(conditions)
 
 
 def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
@@ -765,7 +776,8 @@ def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
         if not isinstance(item, dict):
             c.error(doc["claims"].pos(i), field, f"expected a claim mapping, found {_kind(item)}")
             continue
-        c.keys(item, ("id", "text", "where", "quantity", "value", "relation", "tolerance", "applies_to"), field)
+        c.keys(item, ("id", "text", "where", "quantity", "value", "relation", "tolerance", "applies_to",
+                      "count_depthwise"), field)
         cid = c.string(item, "id", f"{field}.id", default=f"claim{i}")
         if cid in ids:
             c.error(item.pos("id"), f"{field}.id", f"duplicate claim id {cid!r}")
@@ -781,13 +793,17 @@ def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
             except CellError as exc:
                 c.error(item.pos("value"), f"{field}.value", str(exc))
         relation = c.string(item, "relation", f"{field}.relation", required=False, default="approx")
+        depthwise = c.boolean(item, "count_depthwise", f"{field}.count_depthwise")
+        if "count_depthwise" in item and quantity != "depth":
+            c.error(item.pos("count_depthwise"), f"{field}.count_depthwise",
+                    f"only a depth claim says whether depthwise convs count; this claim's quantity is {quantity!r}")
         if relation not in ("approx", "less_than", "greater_than"):
             c.error(item.pos("relation"), f"{field}.relation", f"expected approx, less_than or greater_than, found {relation!r}")
         out.append(Claim(cid, item.line, c.string(item, "text", f"{field}.text", default=""),
                          c.string(item, "where", f"{field}.where", required=False, default=""),
                          quantity or "params", value or "0", relation,
                          float(c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)),
-                         c.conditions(item, "applies_to", f"{field}.applies_to", options)))
+                         c.conditions(item, "applies_to", f"{field}.applies_to", options), depthwise))
     return tuple(out)
 
 
