@@ -21,13 +21,10 @@ import signal
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from .conftest import FIXTURES, SPECS, run_cli
+from .conftest import FIXTURES, LANGUAGE_FIXTURES, SPECS, run_cli
 from .spec_mutations import mutate_spec
 
-# The bundled specs, and the fixtures of the constructs no bundled spec uses yet (issue 15: sums,
-# repeats, arithmetic, the layer notations of VGG's, ResNet's, MobileNet's and DenseNet's tables).
-LANGUAGE_FIXTURES = ("arithmetic.yaml", "residual_sum.yaml", "separable.yaml", "layer_columns.yaml",
-                     "dense_block.yaml")
+# The bundled specs, and the fixtures of the constructs no bundled spec uses yet.
 SPEC_TEXTS = {p.name: p.read_text(encoding="utf-8")
               for p in sorted(SPECS.glob("*.yaml")) + [FIXTURES / name for name in LANGUAGE_FIXTURES]}
 MUTANTS = int(os.environ.get("ARCHCHECK_FUZZ_MUTANTS", "2000"))   # the issue asks for >= 2,000 per CI run
