@@ -444,6 +444,12 @@ CASES = [
          expected=(
              "spec.yaml:15:24: options.num_classes: expected a whole number after the tag !!int, found 'abc'",
          )),
+    Case('tag-null', 'YAML tag of the wrong type: !!null',
+         '`num_classes: !!null maybe`',
+         edits=[('num_classes: 10,', 'num_classes: !!null maybe,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected null or ~ after the tag !!null, found 'maybe'",
+         )),
     Case('nan-unused-option', 'a value JSON cannot hold: NaN, in an option nothing uses',
          '`options: {unused: .nan, ...}`',
          edits=[('options: {num_classes: 10,', 'options: {unused: .nan, num_classes: 10,')],

@@ -24,7 +24,7 @@ _STD_TAGS = {
 }
 # Plain scalars the resolver gives these tags to ("2014-09-17", "<<", "=") are kept as text.
 _AS_TEXT_TAGS = {"tag:yaml.org,2002:" + t for t in ("timestamp", "merge", "value")}
-_TAG_VALUES = {"int": "a whole number", "float": "a number", "bool": "true or false", "null": "nothing"}
+_TAG_VALUES = {"int": "a whole number", "float": "a number", "bool": "true or false", "null": "null or ~"}
 
 
 def _short(tag: str) -> str:
@@ -110,6 +110,8 @@ class _Builder:
                 out.positions.append(_position(item))
             return out
         try:
+            if node.tag.endswith(":null") and node.value not in ("", "~", "null", "Null", "NULL"):
+                raise ValueError(node.value)          # PyYAML reads `!!null maybe` as null
             value = self.loader.construct_object(node, deep=True)
         except (ValueError, KeyError, yaml.constructor.ConstructorError):
             # `!!int abc`, `!!bool maybe`, `!!float x`, or an integer of more than 4,300 digits (Python's
