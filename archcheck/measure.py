@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from .build import RowInfo
 from .spec import Spec
+from .spec.expansion import repeat_count
 from .trace import Op, Trace
 
 SPATIAL_KINDS = ("conv", "max_pool", "avg_pool")
@@ -142,6 +143,43 @@ def spans_from_built(trace: Trace, rows: list[RowInfo], module_tags: dict[str, s
     return spans
 
 
+def split_repetitions(span: RowSpan, n: int) -> list[RowSpan]:
+    """A repeated row's span that came without its repetitions (a foreign model's, from alignment), cut
+    into `n` units of equal main-layer count at cut values: values after which no op of the span uses
+    anything computed before them (a residual block's output, not a value its shortcut still needs).
+    Each cut is the last one at its main-layer count, so a trailing ReLU stays with its block. [] when
+    the span cannot be cut so (it is then measured as one unit, and a printed repeat count says so)."""
+    ops = span.ops
+    if n == 1:
+        return [span]
+    mains = sum(1 for op in ops if op.kind in MAIN_KINDS)
+    if n < 1 or not ops or mains % n:
+        return []
+    last_use: dict[int, int] = {}
+    for i, op in enumerate(ops):
+        for v in op.inputs:
+            last_use[v] = i
+    reach = last_use.get(span.input, -1)   # the last op using anything computed so far
+    cuts: dict[int, int] = {}              # main layers so far -> the last cut (op index) at that count
+    count = 0
+    for i, op in enumerate(ops):
+        count += op.kind in MAIN_KINDS
+        if reach <= i and len(op.outputs) == 1 and 0 < count < mains:
+            cuts[count] = i
+        reach = max([reach] + [last_use.get(v, -1) for v in op.outputs])
+    step = mains // n
+    ends = [cuts.get(step * j) for j in range(1, n)]
+    if any(e is None for e in ends):
+        return []
+    parts, start, entry = [], 0, span.input
+    for end in ends + [len(ops) - 1]:
+        piece = ops[start:end + 1]
+        out = piece[-1].outputs[0] if end < len(ops) - 1 else span.output
+        parts.append(RowSpan(piece, entry, out, {i: t for i, t in span.tags.items() if piece[0].index <= i <= piece[-1].index}))
+        start, entry = end + 1, out
+    return parts
+
+
 def _cwh(shape):
     if shape is None:
         return None
@@ -230,6 +268,13 @@ def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]
     own = {name: measure_span(name, span, trace, shapes) for name, span in spans.items()}
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
     transitions = {r.name for r in active if r.transition}
+    for r in active:     # a foreign model's repeated row: its repetitions from the dataflow
+        span = spans.get(r.name)
+        if r.repeat is not None and span is not None and not span.parts and r.name in own:
+            parts = split_repetitions(span, repeat_count(r, spec.options) or 1)
+            if parts:
+                own[r.name] = measure_span(r.name, RowSpan(span.ops, span.input, span.output, span.tags, parts),
+                                           trace, shapes)
     members: dict[str, list[RowMeasure]] = {}    # printed row -> built rows naming it in `paper_row`
     for r in active:
         if r.paper_row is not None and r.name in own:

@@ -185,3 +185,29 @@ def test_dense_block_fixture():
 def test_the_fixtures_verify_from_the_command_line(path, cli):
     code, out, err = cli("verify", path)
     assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("variant, blocks3, verdict", [(None, 2, "pass"), ("ten", 3, "pass"), ("ten", 5, "fail")])
+def test_someone_elses_resnet_is_cut_into_its_repetitions(variant, blocks3, verdict):
+    # Alignment finds a repeated row's region in the model's dataflow as one span; it is cut into its
+    # repetitions at the block outputs, so "[3×3, 32<br>3×3, 32] ×3" compares block by block.
+    from archcheck.pipeline import verify_model
+    report = verify_model(load_spec(RESIDUAL, variant=variant), "tests/subjects/resnet_tiny.py:Net",
+                          {"blocks3": blocks3})
+    assert report.verdict == verdict
+    if verdict == "pass":
+        rest = next(r.measure for r in report.rows if r.name == "conv3_x").members()
+        assert [u.name for u in rest] == ["conv3_1"] + [f"conv3_rest.{i}" for i in range(blocks3 - 1)]
+        assert all(u.weights == 18_432 for u in rest[1:])       # 2 * 9*32*32 each (header comment)
+
+
+def test_a_span_is_cut_where_the_built_repetitions_end_or_not_at_all():
+    from archcheck.measure import split_repetitions
+    from archcheck.pipeline import trace_spec
+    _, trace, spans = trace_spec(load_spec(RESIDUAL, variant="ten"))
+    whole = spans["conv3_rest"]                                   # two blocks of two convs each
+    cut = split_repetitions(whole, 2)
+    assert [[op.index for op in p.ops] for p in cut] == [[op.index for op in p.ops] for p in whole.parts]
+    assert [(p.input, p.output) for p in cut] == [(p.input, p.output) for p in whole.parts]
+    assert split_repetitions(whole, 3) == []                      # 4 convs do not make 3 equal units
+    assert split_repetitions(spans["conv1"], 2) == []             # one conv: nothing to cut
