@@ -438,7 +438,7 @@ def not_applicable_note(comparer: _Comparer) -> list[str]:
     if not n:
         return []
     return [f"{n} printed cell{'s' if n > 1 else ''} not compared: {'they describe' if n > 1 else 'it describes'} "
-            "other builds (a column, row or cell with applies_to), shown as n/a in JSON."]
+            "other builds (a column, row or cell with applies_to; in JSON, not_for_this_build)."]
 
 
 __all__ = ["compare_rows", "compare_claims", "fmt_count", "fmt_int", "fmt_shape_hwc", "Count"]

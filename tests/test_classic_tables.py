@@ -47,7 +47,7 @@ def test_residual_columns_each_judge_their_own_build():
     assert report.verdict == "pass" and not report.findings
     assert statuses(report, "conv3_x") == {"layer name": "", "output size": "ok", "8-layer": "ok", "10-layer": "n/a"}
     assert report.notes == ["4 printed cells not compared: they describe other builds (a column, row or cell "
-                            "with applies_to), shown as n/a in JSON."]
+                            "with applies_to; in JSON, not_for_this_build)."]
     report = verify(load_spec(RESIDUAL, variant="ten"))
     assert (report.totals.weights, report.totals.macs, report.totals.depth) == (56_560, 4_567_360, 10)
     assert statuses(report, "conv3_x") == {"layer name": "", "output size": "ok", "8-layer": "n/a", "10-layer": "ok"}
