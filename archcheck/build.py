@@ -18,6 +18,8 @@ from .errors import Problem, SpecError
 from .shapes import conv_out, pair, pool_out
 from .spec.model import Layer, Row, Spec, Template
 from .spec.validate import LAYER_ARGS, MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL, value_problem
+from .spec.expansion import check_expansion, repeat_count
+from .spec.values import ValueProblem, is_expression, need_of, resolve
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class RowInfo:
     aux: bool
     virtual: bool           # listed and compared, no module (softmax)
     absent: bool            # printed, deliberately not built
+    repeat: int | None = None   # built `repeat` times: the module's children "0", "1", ... are the repetitions
 
 
 class Network(nn.Module):
@@ -62,6 +65,25 @@ class ConcatBlock(nn.Module):
 
     def forward(self, x):
         return torch.cat([branch(x) for branch in self.children()], 1)
+
+
+class SumBlock(nn.Module):
+    """Branches from one input, added, then an optional ReLU: a residual block whose shortcut is one of
+    its branches (an identity, or ResNet's strided 1×1 projection with batch norm)."""
+
+    def __init__(self, branches: "OrderedDict[str, nn.Module]", relu: bool):
+        super().__init__()
+        self.branch_names = list(branches)
+        for name, module in branches.items():
+            self.add_module(name, module)
+        self.relu = nn.ReLU() if relu else None
+
+    def forward(self, x):
+        outs = [getattr(self, name)(x) for name in self.branch_names]
+        y = outs[0]
+        for out in outs[1:]:
+            y = y + out
+        return self.relu(y) if self.relu is not None else y
 
 
 class ResidualBlock(nn.Module):
@@ -145,14 +167,12 @@ class _Builder:
             self.fail(at, where, f"expected at most {MAX_FEATURES:,} features (archcheck's limit), found {shape[0]:,}")
 
     # -- values ------------------------------------------------------------------------------------
-    def value(self, raw, env: dict, line, where: str):
-        if isinstance(raw, list):
-            return [self.value(v, env, line, where) for v in raw]
-        if isinstance(raw, str) and raw not in ("same", "valid", "max", "avg", "relu", "none"):
-            if raw not in env:
-                self.fail(line, where, f"undefined reference {raw!r}")
-            return env[raw]
-        return raw
+    def value(self, raw, env: dict, line, where: str, vkind: str = ""):
+        """A structural value in the scope `env`: a literal, a name, or arithmetic (spec/values.py)."""
+        try:
+            return resolve(raw, env, need_of(vkind))
+        except ValueProblem as exc:
+            self.fail(line, where, str(exc))
 
     # -- layers ------------------------------------------------------------------------------------
     def layers(self, layers, shape, env, path: str, line_where: str):
@@ -171,7 +191,8 @@ class _Builder:
         # `use` names a template, not a value; its args are evaluated below, in this scope.
         line = (layer.line, layer.column)
         a = layer.args if layer.kind == "use" else {
-            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}") for k, v in layer.args.items()}
+            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}", LAYER_ARGS[layer.kind].get(k, ""))
+            for k, v in layer.args.items()}
         kind, dev = layer.kind, self.device
         where = f"{where}: {kind}"
         if kind != "use":
@@ -275,7 +296,7 @@ class _Builder:
             template = self.spec.templates[a["template"]]
             # The used template sees the options and its own arguments, not the caller's parameters
             # (which would otherwise override its defaults of the same name).
-            args = {k: self.value(v, env, line, where) for k, v in (layer.args.get("args") or {}).items()}
+            args = {k: self.value(v, env, line, f"{where}.args.{k}") for k, v in (layer.args.get("args") or {}).items()}
             inner = {**self.spec.options, **args}
             return self.template(template, inner, shape, path, line, where)
         self.fail(line, where, f"unknown layer kind {kind!r}")
@@ -296,8 +317,10 @@ class _Builder:
 
     # -- templates ---------------------------------------------------------------------------------
     def template(self, t: Template, env: dict, shape, path: str, line, where: str):
-        env = {**{k: v for k, v in t.params.items() if v is not None}, **env, "in_channels": shape[0]}
-        for p in t.params:
+        env = {**env, "in_channels": shape[0]}
+        for p, default in t.params.items():   # defaults after the arguments, each seeing those before it
+            if p not in env and default is not None:
+                env[p] = self.value(default, env, (t.line, t.column), f"templates.{t.name}.params.{p}")
             if p not in env:
                 self.fail(line, where, f"template {t.name!r} needs argument {p!r}")
         if t.merge == "sequence":
@@ -311,7 +334,7 @@ class _Builder:
             if not isinstance(order, list) or any(n not in known for n in order):
                 self.fail(t_at, f"templates.{t.name}.order", f"expected a list of branch names from {known}, found {order!r}")
             branches = sorted(branches, key=lambda b: order.index(b.name) if b.name in order else len(order))
-        mods, channels, spatial = OrderedDict(), 0, None
+        mods, channels, spatial, first = OrderedDict(), 0, None, None
         prefix = f"{path}.branches" if t.merge == "residual" else path
         problems = []  # branches are independent: report every broken one
         for b in branches:
@@ -322,12 +345,16 @@ class _Builder:
                 sub, out = self.layers(b.layers, shape, env, f"{prefix}.{name}", b_where)
                 if len(out) != 3:
                     self.fail(b_at, b_where, f"expected a C×H×W branch output, found {_fmt(out)}")
+                if t.merge == "sum" and first is not None and out != first:
+                    self.fail(b_at, b_where, f"expected the other branches' output {_fmt(first)}, found {_fmt(out)}; "
+                                             "the branches of a sum must have equal shapes")
                 if spatial is not None and out[1:] != spatial:
                     self.fail(b_at, b_where, f"expected the other branches' {spatial[0]}×{spatial[1]} grid, found "
                                              f"{_fmt(out)}; branches of different sizes cannot be concatenated")
             except SpecError as exc:
                 problems += exc.problems
                 continue
+            first = first or out
             spatial = out[1:]
             channels += out[0]
             mods[name] = nn.Sequential(sub)
@@ -335,8 +362,10 @@ class _Builder:
             raise SpecError(problems)
         if not mods:
             self.fail(t_at, where, f"template {t.name!r}: no branch is built with these arguments")
-        self.check_shape((channels, *spatial), line, f"{where}: {t.merge} of template {t.name!r}")
         cls_name = t.class_name or "".join(w.capitalize() for w in t.name.split("_")) + "Block"
+        if t.merge == "sum":
+            return _named_class(SumBlock, cls_name)(mods, t.activation == "relu"), first
+        self.check_shape((channels, *spatial), line, f"{where}: {t.merge} of template {t.name!r}")
         if t.merge == "concat":
             return _named_class(ConcatBlock, cls_name)(mods), (channels, *spatial)
         exp_layer = t.expansion
@@ -346,7 +375,7 @@ class _Builder:
             self.fail((exp_layer.line, exp_layer.column), f"{where} expansion",
                       f"the residual sum needs the expansion's output {_fmt(exp_shape)} to equal the shortcut's "
                       f"{_fmt(shape)}")
-        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale")
+        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale", "scale")
         if problem := value_problem("scale", scale):
             self.fail(t_at, f"{where}: templates.{t.name}.scale", problem)
         expansion = nn.Sequential(exp_mods)
@@ -354,17 +383,36 @@ class _Builder:
         return block, shape
 
     # -- rows --------------------------------------------------------------------------------------
-    def row(self, row: Row, shape):
-        # A row argument may name an option (`pool_proj: pool_proj_4c_4d`): it takes the option's value.
+    def row_env(self, row: Row, shape) -> dict:
+        """The options and the row's arguments. An argument naming an option (`pool_proj: pool_proj_4c_4d`)
+        takes its value; arithmetic is evaluated over the options and `in_channels`; other text is kept."""
         opts = self.spec.options
-        env = {**opts, **{k: opts[v] if isinstance(v, str) and v in opts else v for k, v in row.args.items()}}
+        scope = {**opts, "in_channels": shape[0]} if shape else dict(opts)
+        env = dict(opts)
+        for k, v in row.args.items():
+            if is_expression(v):
+                env[k] = self.value(v, scope, (row.line, row.column), f"rows ({row.name}).args.{k}")
+            else:
+                env[k] = opts[v] if isinstance(v, str) and v in opts else v
+        return env
+
+    def row(self, row: Row, shape, repeat: int | None):
+        """-> (module or None, output shape). A repeated row is a Sequential of its repetitions."""
+        if repeat is not None:
+            parts = OrderedDict()
+            for i in range(repeat):
+                parts[str(i)], shape = self.once(row, shape, f"{row.name}.{i}")
+            return nn.Sequential(parts), shape
+        return self.once(row, shape, row.name)
+
+    def once(self, row: Row, shape, path: str):
+        env = self.row_env(row, shape)
         where = f"rows ({row.name})"
         if row.template:
             t = self.spec.templates[row.template]
-            module, out = self.template(t, env, shape, row.name, (row.line, row.column), where)
-            return module, out
+            return self.template(t, env, shape, path, (row.line, row.column), where)
         if row.layers is not None:
-            mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, row.name, where)
+            mods, out = self.layers(row.layers, shape, {**env, "in_channels": shape[0]}, path, where)
             return nn.Sequential(mods), out
         return None, shape
 
@@ -385,12 +433,14 @@ def _fmt(shape) -> str:
 
 def build_model(spec: Spec, device=None) -> Network:
     """Build the spec's network. `device='meta'` builds it without allocating any weight memory."""
+    check_expansion(spec)     # before anything is built: refuses a spec over MAX_LAYERS
     b = _Builder(spec, device)
     rows, shape, problems = [], tuple(spec.input), []
     for row in spec.rows:
         if not all(c.holds(spec.options) for c in row.when):
             continue
-        info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None)
+        repeat = repeat_count(row, spec.options)   # checked by check_expansion
+        info = RowInfo(row.name, row.aux, row.virtual, row.absent is not None, repeat)
         try:
             if row.name in _RESERVED or row.name.startswith("_"):
                 b.fail((row.line, row.column), f"rows ({row.name}).name",
@@ -400,7 +450,7 @@ def build_model(spec: Spec, device=None) -> Network:
                        "expected one row of this name with these options (alternatives need exclusive `when`s), "
                        "found two")
             with _SkipInit() if str(device) == "meta" else contextlib.nullcontext():
-                module, out = b.row(row, shape)
+                module, out = b.row(row, shape, repeat)
         except SpecError as exc:
             # Report as many broken rows as can be known: an auxiliary row does not change what the
             # next row receives, so building goes on after it; after a main row nothing is known.

@@ -1,19 +1,28 @@
-"""Printed cells against measurements, under each column's convention and rounding.
+"""Printed cells and claims against measurements, under each column's convention and rounding.
 
 A cell agrees when the measurement is within half a unit of its last printed digit, or within the
-column's declared tolerance. A disagreement is `known` when a declared erratum that applies to this
-build predicts the measured value (the erratum's arithmetic is re-checked at load time and its
-predicted value is compared here); otherwise it is a `mismatch`. An applicable erratum whose cell now
-agrees, or whose prediction differs from the measurement, is itself a mismatch: it has gone stale.
-For someone else's model (`foreign`), a cell or claim that agrees with the paper is simply right: the
-erratum describes the spec's build, which that model need not follow.
+column's declared tolerance. A printed row that stands for several built units (repetitions, rows
+naming it in `paper_row`) compares its input size with the first unit, its output size with the last,
+its counts with their sum, and its filters and layer notations with every unit: the first unit that
+differs is named. Cells of a column, row or cell limited to other builds (`applies_to`) are not judged.
+
+One function, `_Comparer.decide`, judges cells and claims alike: `ok`; `known` when a declared erratum
+that applies to this build predicts the measured value (its arithmetic is re-checked at load time);
+otherwise `mismatch`. An applicable erratum whose cell now agrees, or whose prediction differs from
+the measurement, is itself a mismatch: it has gone stale. For someone else's model (`foreign`), a
+cell or claim that agrees with the paper is simply right: the erratum describes the spec's build,
+which that model need not follow.
 """
 from __future__ import annotations
 
-from .measure import RowMeasure
+from dataclasses import dataclass
+
+from .measure import LayerInfo, RowMeasure
 from .report import KNOWN, MISMATCH, OK, Cell, ClaimResult, Finding, Totals
-from .spec.cells import Count, parse_cell, parse_count
+from .spec.cells import Count, LayerSpec, Layers, parse_cell, parse_count
 from .spec.model import Column, Erratum, Spec
+
+NOT_APPLICABLE = "n/a"
 
 
 def fmt_int(n) -> str:
@@ -49,6 +58,195 @@ def fmt_count(value: float, col: Column) -> str:
     return f"{value / col.k:.2f}K"
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a cell's or claim's measurement shows: `agrees` None means not compared."""
+
+    agrees: bool | None
+    measured: str = ""
+    value: float | None = None       # the number an erratum's `expected` is compared with
+    rel: float | None = None         # relative difference
+    detail: str = ""                 # said after an unexplained mismatch
+
+
+_NOT_COMPARED = Observed(None)
+
+
+# -- per column kind ------------------------------------------------------------------------------------
+
+def _units(m: RowMeasure) -> tuple[RowMeasure, ...]:
+    """The units a printed repeat count counts (transitions left out, unless there is nothing else)."""
+    units = m.members()
+    return tuple(u for u in units if not u.transition) or units
+
+
+def _which(unit: RowMeasure, units) -> str:
+    return f"in {unit.name}, unit {units.index(unit) + 1} of {len(units)}" if len(units) > 1 else ""
+
+
+def _label(col, parsed, m) -> Observed:
+    if parsed.repeat is not None:
+        return Observed(m.modules == parsed.repeat, f"{m.modules}×", m.modules, _rel(m.modules, parsed.repeat),
+                        f"{m.modules} modules built, the paper prints {parsed.repeat}")
+    if parsed.rate is not None:
+        got = m.dropout
+        shown = "no dropout" if got is None else f"{got:.0%}"
+        return Observed(got is not None and abs(got - parsed.rate) < 1e-9, shown, got, None,
+                        f"dropout rate {shown}, the paper prints {parsed.rate:.0%}")
+    return _NOT_COMPARED
+
+
+def _size(col, parsed, m) -> Observed:
+    shape = m.output if col.kind == "output_size" else m.input
+    hwc = _hwc(shape)
+    want = (parsed.height, parsed.width, parsed.channels)
+    agrees = hwc is not None and all(w is None or w == g for w, g in zip(want, hwc))
+    rel = _rel(hwc[2], parsed.channels) if hwc and parsed.channels and hwc[2] != parsed.channels else None
+    shown = fmt_shape_hwc(shape) if parsed.channels is not None or hwc is None else f"{hwc[0]}×{hwc[1]}"
+    return Observed(agrees, shown, None, rel)
+
+
+def _patch(col, parsed, m) -> Observed:
+    if parsed.remark:
+        return _NOT_COMPARED
+    if parsed.kernel is None:
+        return Observed(m.stride == parsed.stride, f"stride {m.stride}", m.stride)
+    if m.patch is None:
+        return Observed(False, "no conv or pool")
+    k, s = m.patch
+    shown = f"{k[0]}×{k[1]}/{s[0]}" if s[0] == s[1] else f"{k[0]}×{k[1]}/{s[0]},{s[1]}"
+    agrees = tuple(k) == parsed.kernel and (parsed.stride is None or s == (parsed.stride, parsed.stride))
+    if parsed.stride is None:
+        shown = f"{k[0]}×{k[1]}"
+    return Observed(agrees, shown)
+
+
+def _depth(col, parsed, m) -> Observed:
+    return Observed(m.depth == parsed, str(m.depth), m.depth, _rel(m.depth, parsed))
+
+
+def _filters(col, parsed, m) -> Observed:
+    """Every unit with a layer tagged `col.tag` must have the printed filters (0 when none has one)."""
+    units = m.members()
+    tagged = [u for u in units if col.tag in u.filters]
+    for u in tagged:
+        got = u.filters[col.tag]
+        if got != parsed:
+            return Observed(False, str(got), got, _rel(got, parsed), _which(u, tagged))
+    got = parsed if tagged else 0
+    return Observed(got == parsed, str(got), got, _rel(got, parsed))
+
+
+def _pool_proj(col, parsed, m) -> Observed:
+    """The pool tagged `col.tag` and the projection conv with the same tag, in every unit that has them."""
+    units = m.members()
+    tagged = [u for u in units if col.tag in u.pools or col.tag in u.filters] or [m]
+    for u in tagged:
+        got_pool, got_proj = u.pools.get(col.tag), u.filters.get(col.tag)
+        proj_text = "pass through" if not got_proj else str(got_proj)
+        shown = f"{got_pool or '?'} + {proj_text}"
+        agrees = (parsed.pool is None or parsed.pool == got_pool) and ((parsed.proj or 0) == (got_proj or 0))
+        if not agrees or u is tagged[-1]:
+            return Observed(agrees, shown, got_proj, _rel(got_proj or 0, parsed.proj) if parsed.proj else None,
+                            "" if agrees else _which(u, tagged))
+    return _NOT_COMPARED
+
+
+def _count(col, parsed, m) -> Observed:
+    value = getattr(m, col.measure)
+    return Observed(parsed.agrees(value, col.tolerance), fmt_count(value, col), value, _rel(value, parsed.value))
+
+
+def _layers(col, parsed: Layers, m) -> Observed:
+    """A layer notation: the repeat count against the units, and the printed layers against the main
+    layers on each unit's longest path (a stride alone against each unit's largest stride)."""
+    if parsed.remark or (parsed.layers == () and parsed.repeat is None):
+        return _NOT_COMPARED
+    units = _units(m)
+    wanted = tuple(s for s in parsed.layers or ())
+    for u in units if parsed.layers != () else ():   # "Softmax / s1" names no layer
+        if parsed.stride is not None:
+            ok = u.stride == parsed.stride
+        else:
+            ok = len(u.path) == len(wanted) and all(_layer_agrees(s, got) for s, got in zip(wanted, u.path))
+        if not ok:
+            return Observed(False, _shown_layers(col.kind, parsed, u, m), None, None, _which(u, units))
+    shown = _shown_layers(col.kind, parsed, units[0], m) if units else ""
+    if parsed.repeat is not None and m.modules != parsed.repeat:
+        return Observed(False, shown, m.modules, _rel(m.modules, parsed.repeat),
+                        f"{m.modules} units built, the paper prints {parsed.repeat}")
+    return Observed(True, shown)
+
+
+def _layer_agrees(spec: LayerSpec, got: LayerInfo) -> bool:
+    if spec.kind != got.kind:
+        return False
+    if spec.kernel is not None and spec.kernel != got.kernel:
+        return False
+    if spec.stride is not None and got.stride != (spec.stride, spec.stride):
+        return False
+    if spec.in_channels is not None and spec.in_channels != got.in_channels:
+        return False
+    if spec.out_channels is not None and spec.out_channels != got.out_channels:
+        return False
+    if spec.depthwise is not None and spec.depthwise != got.depthwise:
+        return False
+    return spec.pool is None or spec.pool == got.pool
+
+
+def _k(kernel, sep: str = "×") -> str:
+    return "?" if kernel is None else f"{kernel[0]}{sep}{kernel[1]}"
+
+
+def _stride(info: LayerInfo) -> int | str:
+    s = info.stride or (1, 1)
+    return s[0] if s[0] == s[1] else f"{s[0]},{s[1]}"
+
+
+def _notation(kind: str, info: LayerInfo) -> str:
+    """One measured layer written in a column's notation."""
+    pool = {"max": "max", "avg": "average"}.get(info.pool, "")
+    if kind == "layer":
+        return {"conv": f"conv{info.kernel[0] if info.kernel else '?'}-{info.out_channels}",
+                "linear": f"FC-{info.out_channels}", "pool": f"{info.pool or ''}pool", "lrn": "LRN"}[info.kind]
+    if kind == "filter_shape":
+        if info.kind == "conv":
+            return (f"{_k(info.kernel, ' × ')} × {info.in_channels} dw" if info.depthwise else
+                    f"{_k(info.kernel, ' × ')} × {info.in_channels} × {info.out_channels}")
+        return {"linear": f"{info.in_channels} × {info.out_channels}", "pool": f"Pool {_k(info.kernel, ' × ')}",
+                "lrn": "LRN"}[info.kind]
+    if kind == "type_stride":
+        what = {"conv": "Conv dw" if info.depthwise else "Conv", "linear": "FC", "lrn": "LRN",
+                "pool": f"{'Max' if info.pool == 'max' else 'Avg'} Pool"}[info.kind]
+        return f"{what} / s{_stride(info)}"
+    stride = f", stride {_stride(info)}" if _stride(info) != 1 else ""
+    if info.kind == "conv":
+        return f"{_k(info.kernel)}{' dw' if info.depthwise else ''}, {info.out_channels}{stride}"
+    if info.kind == "pool":
+        return f"{_k(info.kernel) + ' ' if info.kernel else ''}{pool} pool{stride}"
+    return {"linear": f"{info.out_channels}-d fc", "lrn": "LRN"}[info.kind]
+
+
+def _shown_layers(kind: str, parsed: Layers, unit: RowMeasure, m: RowMeasure) -> str:
+    if parsed.stride is not None:
+        return f"s{unit.stride}"
+    lines = [_notation(kind, info) for info in unit.path] or ["no layer"]
+    if kind == "block" and parsed.bracket:
+        text = "[" + "<br>".join(lines) + "]"
+    else:
+        text = ", ".join(lines) if kind == "block" else " + ".join(lines)
+    if parsed.repeat is not None:
+        text = f"{m.modules}× {text}" if kind == "type_stride" else f"{text} ×{m.modules}"
+    return text
+
+
+_KINDS = {"label": _label, "output_size": _size, "input_size": _size, "patch": _patch, "depth": _depth,
+          "filters": _filters, "pool_proj": _pool_proj, "count": _count, "layer": _layers, "block": _layers,
+          "filter_shape": _layers, "type_stride": _layers}
+
+
+# -- the decision ---------------------------------------------------------------------------------------
+
 class _Comparer:
     def __init__(self, spec: Spec, foreign: bool = False):
         self.spec = spec
@@ -58,6 +256,7 @@ class _Comparer:
         self.applicable = [e for e in spec.errata if all(c.holds(spec.options) for c in e.applies_to)
                            and (e.claim not in claims or all(c.holds(spec.options) for c in claims[e.claim].applies_to))]
         self.used: set[str] = set()
+        self.not_applicable = 0          # printed cells limited to other builds
 
     def erratum_for(self, row: str | None, field: str | None, claim: str | None = None) -> Erratum | None:
         for e in self.applicable:
@@ -65,89 +264,40 @@ class _Comparer:
                 return e
         return None
 
-    # -- one cell ----------------------------------------------------------------------------------
-    def cell(self, col: Column, text: str, m: RowMeasure | None):
-        """-> (agrees: bool | None, measured text, measured number or None, relative difference, detail)."""
+    def cell(self, col: Column, text: str, m: RowMeasure | None) -> Observed:
         parsed = parse_cell(col.kind, text, col.k)
         if m is None or not m.built:
-            return False, "not built", None, None, "the build has no layer for this row"
-        kind = col.kind
-        if kind == "label":
-            if parsed.repeat is not None:
-                return (m.modules == parsed.repeat, f"{m.modules}×", m.modules,
-                        _rel(m.modules, parsed.repeat), f"{m.modules} modules built, the paper prints {parsed.repeat}")
-            if parsed.rate is not None:
-                got = m.dropout
-                shown = "no dropout" if got is None else f"{got:.0%}"
-                return (got is not None and abs(got - parsed.rate) < 1e-9, shown, got, None,
-                        f"dropout rate {shown}, the paper prints {parsed.rate:.0%}")
-            return None, "", None, None, ""
-        if kind in ("output_size", "input_size"):
-            shape = m.output if kind == "output_size" else m.input
-            hwc = _hwc(shape)
-            want = (parsed.height, parsed.width, parsed.channels)
-            agrees = hwc is not None and all(w is None or w == g for w, g in zip(want, hwc))
-            rel = _rel(hwc[2], parsed.channels) if hwc and parsed.channels and hwc[2] != parsed.channels else None
-            return agrees, fmt_shape_hwc(shape), None, rel, ""
-        if kind == "patch":
-            if parsed.remark:
-                return None, "", None, None, ""
-            if parsed.kernel is None:
-                return m.stride == parsed.stride, f"stride {m.stride}", m.stride, None, ""
-            if m.patch is None:
-                return False, "no conv or pool", None, None, ""
-            k, s = m.patch
-            shown = f"{k[0]}×{k[1]}/{s[0]}" if s[0] == s[1] else f"{k[0]}×{k[1]}/{s[0]},{s[1]}"
-            agrees = tuple(k) == parsed.kernel and (parsed.stride is None or s == (parsed.stride, parsed.stride))
-            if parsed.stride is None:
-                shown = f"{k[0]}×{k[1]}"
-            return agrees, shown, None, None, ""
-        if kind == "depth":
-            return m.depth == parsed, str(m.depth), m.depth, _rel(m.depth, parsed), ""
-        if kind == "filters":
-            got = m.filters.get(col.tag, 0)
-            return got == parsed, str(got), got, _rel(got, parsed), ""
-        if kind == "pool_proj":
-            got_pool = m.pools.get(col.tag)
-            got_proj = m.filters.get(col.tag)   # the pool and its projection conv carry the same tag
-            proj_text = "pass through" if not got_proj else str(got_proj)
-            shown = f"{got_pool or '?'} + {proj_text}"
-            agrees = (parsed.pool is None or parsed.pool == got_pool) and ((parsed.proj or 0) == (got_proj or 0))
-            return agrees, shown, got_proj, _rel(got_proj or 0, parsed.proj) if parsed.proj else None, ""
-        if kind == "count":
-            value = getattr(m, col.measure)
-            return (parsed.agrees(value, col.tolerance), fmt_count(value, col), value,
-                    _rel(value, parsed.value), "")
-        return None, "", None, None, ""
+            return Observed(False, "not built", detail="the build has no layer for this row")
+        return _KINDS[col.kind](col, parsed, m)
 
-    def judge(self, row: str, field: str, printed: str, agrees: bool, measured_text: str, measured_value,
-              rel, message: str, line) -> tuple[str, Finding | None]:
-        erratum = self.erratum_for(row, field)
-        if agrees:
-            if erratum is None:
-                return OK, None
-            self.used.add(erratum.id)
-            if self.foreign:
-                return OK, None
-            return MISMATCH, Finding(row, field, printed, measured_text, rel, MISMATCH,
-                                     f"{row}, {field}: erratum {erratum.id} says the printed {printed} is wrong, "
-                                     f"but the measurement ({measured_text}) agrees with it; the erratum is stale",
-                                     erratum.id, line)
+    def decide(self, erratum: Erratum | None, obs: Observed, label: str, observed: str, row: str, field: str,
+               printed: str, line) -> tuple[str, Finding | None]:
+        """The one judgment of a compared cell or claim. `label` names it ("inception_4c, params",
+        "claim budget (macs ≈ 1.5G)"), `observed` says what was seen ("printed 463K, measured 509.44K")."""
         if erratum is not None:
             self.used.add(erratum.id)
-            if _predicts(erratum, measured_value, measured_text):
-                return KNOWN, Finding(row, field, printed, measured_text, rel, KNOWN,
-                                      f"{row}, {field}: printed {printed}, measured {measured_text}"
-                                      f"{_pct(rel)}; known erratum {erratum.id}: {erratum.arithmetic}. "
-                                      f"{_first_sentence(erratum.explanation)}", erratum.id, line)
-            return MISMATCH, Finding(row, field, printed, measured_text, rel, MISMATCH,
-                                     f"{row}, {field}: printed {printed}, measured {measured_text}; erratum "
-                                     f"{erratum.id} predicts {_show(erratum.expected)}, so the build differs from "
-                                     f"what the erratum explains", erratum.id, line)
-        detail = f" ({message})" if message else ""
-        return MISMATCH, Finding(row, field, printed, measured_text, rel, MISMATCH,
-                                 f"{row}, {field}: printed {printed}, measured {measured_text}{_pct(rel)}{detail}",
-                                 None, line)
+
+        def finding(status, message):
+            return status, Finding(row, field, printed, obs.measured, obs.rel, status, message,
+                                   erratum.id if erratum else None, line)
+
+        if obs.agrees:
+            if erratum is None or self.foreign:
+                return OK, None
+            return finding(MISMATCH, f"{label}: erratum {erratum.id} says the printed {printed} is wrong, but the "
+                                     f"measurement ({obs.measured}) agrees with it; the erratum is stale")
+        if erratum is not None and _predicts(erratum, obs.value, obs.measured):
+            return finding(KNOWN, f"{label}: {observed}{_pct(obs.rel)}; known erratum {erratum.id}: "
+                                  f"{erratum.arithmetic}. {_first_sentence(erratum.explanation)}")
+        if erratum is not None:
+            return finding(MISMATCH, f"{label}: {observed}{_pct(obs.rel)}; erratum {erratum.id} predicts "
+                                     f"{_show(erratum.expected)}, so the build differs from what the erratum explains")
+        detail = f" ({obs.detail})" if obs.detail else ""
+        return finding(MISMATCH, f"{label}: {observed}{_pct(obs.rel)}{detail}")
+
+    def judge_cell(self, row: str, field: str, printed: str, obs: Observed, line) -> tuple[str, Finding | None]:
+        return self.decide(self.erratum_for(row, field), obs, f"{row}, {field}",
+                           f"printed {printed}, measured {obs.measured}", row, field, printed, line)
 
 
 def _predicts(e: Erratum, value, text: str) -> bool:
@@ -176,12 +326,16 @@ def _first_sentence(text: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
+def _applies(conditions, options) -> bool:
+    return all(c.holds(options) for c in conditions)
+
+
 def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = False):
     """-> (list of (row, cells, measure), findings, comparer) for every active row, in spec order."""
     comparer = _Comparer(spec, foreign)
     results, findings = [], []
     for row in spec.rows:
-        if not all(c.holds(spec.options) for c in row.when):
+        if not _applies(row.when, spec.options):
             continue
         m = measures.get(row.name)
         cells = []
@@ -194,12 +348,17 @@ def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = Fa
                 if not text.strip():
                     cells.append(Cell(col.name, "", "", ""))
                     continue
-                agrees, shown, value, rel, message = comparer.cell(col, text, m)
-                if agrees is None:
-                    cells.append(Cell(col.name, text, shown, ""))
+                own = row.cell_applies_to[j] if j < len(row.cell_applies_to) else ()
+                if not _applies(col.applies_to + row.applies_to + own, spec.options):
+                    comparer.not_applicable += 1
+                    cells.append(Cell(col.name, text, "", NOT_APPLICABLE))
                     continue
-                status, finding = comparer.judge(row.name, col.name, text, agrees, shown, value, rel, message, line)
-                cells.append(Cell(col.name, text, shown, status))
+                obs = comparer.cell(col, text, m)
+                if obs.agrees is None:
+                    cells.append(Cell(col.name, text, obs.measured, ""))
+                    continue
+                status, finding = comparer.judge_cell(row.name, col.name, text, obs, line)
+                cells.append(Cell(col.name, text, obs.measured, status))
                 if finding:
                     findings.append(finding)
         results.append((row, cells, m))
@@ -209,56 +368,46 @@ def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = Fa
 def _absent_row(comparer: _Comparer, spec: Spec, row):
     """A printed row the build deliberately lacks: one judgment for the whole row (erratum field `rows`)."""
     printed = " ".join(t.strip() for t in row.paper if t.strip()) or row.name
-    status, finding = comparer.judge(row.name, "rows", printed, False, "not built", None, None,
-                                     f"absent from this build: {row.absent}", row.line)
+    status, finding = comparer.judge_cell(row.name, "rows", printed,
+                                          Observed(False, "not built", detail=f"absent from this build: {row.absent}"),
+                                          row.line)
     cells = [Cell(col.name, t, "not built" if t.strip() else "", status if t.strip() else "")
              for col, t in zip(spec.columns, row.paper)]
     return cells, finding
 
 
+def claim_quantity(claim) -> str:
+    """The measured total a claim states, as its convention is named."""
+    return "depth (depthwise convs counted)" if claim.count_depthwise else claim.quantity
+
+
 def compare_claims(spec: Spec, totals: Totals, comparer: _Comparer):
     results, findings = [], []
     for claim in spec.claims:
-        value = getattr(totals, claim.quantity)
-        shown = fmt_int(value)
-        if not all(c.holds(spec.options) for c in claim.applies_to):
-            results.append(ClaimResult(claim.id, claim.text, claim.where, claim.quantity, claim.value, shown, "n/a",
+        value = totals.depth_with_depthwise if claim.count_depthwise else getattr(totals, claim.quantity)
+        quantity = claim_quantity(claim)
+        shown = "not measured" if value is None else fmt_int(value)
+        if not _applies(claim.applies_to, spec.options):
+            results.append(ClaimResult(claim.id, claim.text, claim.where, quantity, claim.value, shown, "n/a",
                                        "does not apply to this build"))
             continue
         printed = parse_count(claim.value)
-        if claim.relation == "less_than":
+        if value is None:
+            agrees, rule = False, f"≈ {claim.value}"
+        elif claim.relation == "less_than":
             agrees, rule = value < printed.value, f"< {claim.value}"
         elif claim.relation == "greater_than":
             agrees, rule = value > printed.value, f"> {claim.value}"
         else:
             agrees, rule = printed.agrees(value, claim.tolerance), f"≈ {claim.value}"
-        rel = _rel(value, printed.value)
-        erratum = comparer.erratum_for(None, None, claim.id)
-        label = f"claim {claim.id} ({claim.quantity} {rule})"
-        if agrees and (erratum is None or comparer.foreign):
-            status, message = OK, f"{label}: measured {shown}"
-            if erratum is not None:
-                comparer.used.add(erratum.id)
-        elif agrees:
-            comparer.used.add(erratum.id)
-            status = MISMATCH
-            message = f"{label}: measured {shown} agrees, but erratum {erratum.id} says it should not; the erratum is stale"
-        elif erratum is not None and _predicts(erratum, value, shown):
-            comparer.used.add(erratum.id)
-            status = KNOWN
-            message = (f"{label}: measured {shown}{_pct(rel)}; known erratum {erratum.id}: {erratum.arithmetic}. "
-                       f"{_first_sentence(erratum.explanation)}")
-        else:
-            status = MISMATCH
-            message = f"{label}: measured {shown}{_pct(rel)}"
-            if erratum is not None:
-                comparer.used.add(erratum.id)
-                message += f"; erratum {erratum.id} predicts {_show(erratum.expected)}"
-        results.append(ClaimResult(claim.id, claim.text, claim.where, claim.quantity, claim.value, shown, status,
-                                   message))
-        if status != OK:
-            findings.append(Finding(claim.id, "claim", claim.value, shown, rel, status, message,
-                                    erratum.id if erratum else None, claim.line))
+        obs = Observed(agrees, shown, value, _rel(value, printed.value))
+        label = f"claim {claim.id} ({quantity} {rule})"
+        status, finding = comparer.decide(comparer.erratum_for(None, None, claim.id), obs, label,
+                                          f"measured {shown}", claim.id, "claim", claim.value, claim.line)
+        results.append(ClaimResult(claim.id, claim.text, claim.where, quantity, claim.value, shown, status,
+                                   finding.message if finding else f"{label}: measured {shown}"))
+        if finding:
+            findings.append(finding)
     return results, findings
 
 
@@ -281,6 +430,15 @@ def unused_errata_findings(spec: Spec, comparer: _Comparer) -> list[Finding]:
                            f"erratum {e.id} applies to this build but matched nothing ({e.target} has no printed "
                            f"cell in this build); the erratum is stale", e.id, e.line))
     return out
+
+
+def not_applicable_note(comparer: _Comparer) -> list[str]:
+    """A note for the report when printed cells were left unjudged because they describe other builds."""
+    n = comparer.not_applicable
+    if not n:
+        return []
+    return [f"{n} printed cell{'s' if n > 1 else ''} not compared: {'they describe' if n > 1 else 'it describes'} "
+            "other builds (a column, row or cell with applies_to; in JSON, not_for_this_build)."]
 
 
 __all__ = ["compare_rows", "compare_claims", "fmt_count", "fmt_int", "fmt_shape_hwc", "Count"]

@@ -30,6 +30,7 @@ def foreign_totals(trace: Trace, aux_ops: set, main_out) -> Totals:
         macs=sum(op.macs for op in trace.ops) - sum(op.macs for op in aux),
         macs_with_aux=sum(op.macs for op in trace.ops),
         depth=trace.value_depth.get(main_out, 0) if main_out is not None else 0,
+        depth_with_depthwise=trace.value_depth_dw.get(main_out, 0) if main_out is not None else 0,
         trainable_params=trace.trainable_params,
     )
 

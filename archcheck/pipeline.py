@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .build import build_model
-from .compare import compare_claims, compare_rows, unused_errata_findings
-from .measure import RowMeasure, combine, measure_span, spans_from_built, value_shapes
+from .compare import compare_claims, compare_rows, not_applicable_note, unused_errata_findings
+from .measure import RowMeasure, measure_rows, spans_from_built  # noqa: F401 (measure_rows: foreign.py)
 from .report import Report, RowResult, Totals
 from .spec import Spec
 from .trace import Trace, trace_model
@@ -15,35 +15,6 @@ def trace_spec(spec: Spec):
     trace = trace_model(model, spec.input, train=True)
     spans = spans_from_built(trace, model.archcheck_rows, model.archcheck_tags)
     return model, trace, spans
-
-
-def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]:
-    """Row name -> measurement; printed rows absorb the built rows that name them in `paper_row`."""
-    shapes = value_shapes(trace)
-    own = {name: measure_span(name, span, trace, shapes) for name, span in spans.items()}
-    active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
-    transitions = {r.name for r in active if r.transition}
-    members: dict[str, list[RowMeasure]] = {}    # printed row -> built rows naming it in `paper_row`
-    for r in active:
-        if r.paper_row is not None and r.name in own:
-            members.setdefault(r.paper_row, []).append(own[r.name])
-    out = dict(own)
-    previous_output = tuple(spec.input)
-    for row in active:
-        if row.virtual:
-            out[row.name] = RowMeasure(row.name, True, input=previous_output, output=previous_output,
-                                       contributors=(row.name,))
-        elif row.absent is not None:
-            out[row.name] = RowMeasure(row.name, False, contributors=())
-        if row.paper is not None:
-            parts = [out[row.name]] if row.name in own else []
-            parts += members.get(row.name, [])
-            if parts and not row.virtual:
-                out[row.name] = combine(row.name, parts, transitions)
-        m = out.get(row.name)
-        if m is not None and m.output is not None and not row.aux:
-            previous_output = m.output
-    return out
 
 
 def totals_of(trace: Trace, spec: Spec, measures: dict[str, RowMeasure], spans: dict) -> Totals:
@@ -59,6 +30,7 @@ def totals_of(trace: Trace, spec: Spec, measures: dict[str, RowMeasure], spans: 
         macs_with_aux=sum(op.macs for op in trace.ops),
         depth=trace.value_depth.get(main_out, 0) if main_out is not None else 0,
         trainable_params=trace.trainable_params,
+        depth_with_depthwise=trace.value_depth_dw.get(main_out, 0) if main_out is not None else 0,
     )
 
 
@@ -74,7 +46,7 @@ def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = N
     applied = [e.id for e in comparer.applicable]
     return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),
                   spec.variant, dict(spec.options), model_ref, rows, findings, claims, totals, applied,
-                  [e.id for e in spec.errata if e.id not in applied], strict)
+                  [e.id for e in spec.errata if e.id not in applied], strict, not_applicable_note(comparer))
 
 
 def verify_model(spec: Spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:

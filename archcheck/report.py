@@ -69,6 +69,7 @@ class Totals:
     macs_with_aux: int
     depth: int
     trainable_params: int
+    depth_with_depthwise: int | None = None   # depthwise convs counted as layers (None: not measured)
 
     def as_json(self) -> dict:
         return {"params": self.params, "params_without_aux": self.params_without_aux, "weights": self.weights,

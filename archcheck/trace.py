@@ -48,8 +48,12 @@ class Op:
 
     @property
     def is_weight_layer(self) -> bool:
-        return self.kind in WEIGHT_KINDS and not self.attrs.get("depthwise", False) and (
-            self.kind != "matmul" or self.weights > 0)
+        """A layer the depth counts: conv, linear or a matmul with a weight; not a depthwise conv."""
+        return self.is_weight_or_depthwise and not self.attrs.get("depthwise", False)
+
+    @property
+    def is_weight_or_depthwise(self) -> bool:
+        return self.kind in WEIGHT_KINDS and (self.kind != "matmul" or self.weights > 0)
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Trace:
     total_params: int               # unique parameter entries of the whole model
     trainable_params: int
     value_depth: dict[int, int]     # weight-layer depth of every value (longest path from the input)
+    value_depth_dw: dict[int, int] = field(default_factory=dict)   # the same, depthwise convs counted
 
     def calls_by_path(self) -> dict[str, ModuleCall]:
         out = {}
@@ -357,7 +362,6 @@ class _Tracer:
         self.ops: list[Op] = []
         self.calls: list[ModuleCall] = []
         self.stack: list[tuple[str, str, int, tuple]] = []
-        self.depth: dict[int, int] = {}
 
     # -- values ------------------------------------------------------------------------------------
     def value_of(self, t) -> int:
@@ -368,7 +372,6 @@ class _Tracer:
             self.next_value += 1
             self.values[key] = v
             self.keep.append(t)
-            self.depth[v] = 0
         return v
 
     def new_value(self, t) -> int:
@@ -399,11 +402,8 @@ class _Tracer:
         module, mtype = (self.stack[-1][0], self.stack[-1][1]) if self.stack else ("", type(self.model).__name__)
         in_shapes = tuple(_shape(t) for t in tensors)
         output = self.new_value(out)
-        depth = max((self.depth.get(v, 0) for v in inputs), default=0)
-        op = Op(len(self.ops), kind, _name(func), module, mtype, inputs, (output,), in_shapes, tuple(out_shape),
-                attrs, tuple(new_params), numel, weights, int(macs))
-        self.depth[output] = depth + (1 if op.is_weight_layer else 0)
-        self.ops.append(op)
+        self.ops.append(Op(len(self.ops), kind, _name(func), module, mtype, inputs, (output,), in_shapes,
+                           tuple(out_shape), attrs, tuple(new_params), numel, weights, int(macs)))
 
     def records_fallback(self, result) -> bool:
         if isinstance(result, torch.Tensor):
@@ -420,12 +420,7 @@ class _Tracer:
         name = _name(func)
         kind = "reshape" if name in _RESHAPES else "other"
         module, mtype = (self.stack[-1][0], self.stack[-1][1]) if self.stack else ("", type(self.model).__name__)
-        depth = max((self.depth.get(v, 0) for v in inputs), default=0)
-        outputs = []
-        for o in outs:
-            v = self.new_value(o)
-            self.depth[v] = depth
-            outputs.append(v)
+        outputs = [self.new_value(o) for o in outs]
         self.ops.append(Op(len(self.ops), kind, name, module, mtype, inputs, tuple(outputs),
                            tuple(_shape(t) for t in tensors), _shape(outs[0]), {},
                            tuple(id(p) for p in params), sum(p.numel() for p in params), 0, 0))
@@ -497,4 +492,16 @@ def trace_model(model: nn.Module, input_shape, train: bool = True) -> Trace:
             total += p.numel()
             trainable += p.numel() if p.requires_grad else 0
     return Trace(tuple(input_shape), input_id, tracer.ops, tracer.calls, out_ids, tuple(_shape(t) for t in outs),
-                 total, trainable, tracer.depth)
+                 total, trainable, weight_depths(tracer.ops, False), weight_depths(tracer.ops, True))
+
+
+def weight_depths(ops: list[Op], count_depthwise: bool) -> dict[int, int]:
+    """Value id -> weight layers on the longest path from the input to it (ops are in execution
+    order, so one pass suffices); depthwise convs count only when asked (MobileNet's "28 layers")."""
+    depth: dict[int, int] = {}
+    for op in ops:
+        d = max((depth.get(v, 0) for v in op.inputs), default=0)
+        d += 1 if (op.is_weight_or_depthwise if count_depthwise else op.is_weight_layer) else 0
+        for v in op.outputs:
+            depth[v] = d
+    return depth

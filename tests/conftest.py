@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# Fixtures of the constructs no bundled spec uses yet (issue 15: sums, repeats, arithmetic, the layer
+# notations of VGG's, ResNet's, MobileNet's and DenseNet's tables): fuzzed and cross-checked like specs.
+LANGUAGE_FIXTURES = ("arithmetic.yaml", "residual_sum.yaml", "separable.yaml", "layer_columns.yaml",
+                     "dense_block.yaml")
 
 
 def pytest_addoption(parser):

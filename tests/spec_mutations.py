@@ -26,7 +26,13 @@ ODD_VALUES = [
     "", " ", "x", "same", "valid", "max", "avg", "none", "relu", "concat", "residual", "sequence",
     "in_channels", "not lrn", "not", "2.7Q", "112x112", "112×112×0", "-64", "1e400", "3×3/0", "avg + -1",
     "stride 0", "7×7/", "1·10^400", "1·10^99999999", "1" * 5000, "-" * 990 + "1 = 1", "9" * 400 + " = 1", "ünïcødé ☃ \u202e", "\x00\x07", "\ud7ff\ufffe",
+    # structural arithmetic and the layer notations (issue 15), broken the ways they get mistyped
+    "4 * k", "in_channels / 0", "in_channels / 3", "floor(", "floor(in_channels * 0.3)", "1e999 * 2", "x ** 2",
+    "__import__('os')", "res", "conv3-", "conv0-64", "FC-0", "[3×3, 64] ×0", "[3×3, 64", "3×3, 64, 64",
+    "[1 × 1 conv<br>3 × 3 conv] × 99999", "3 × 3 × 0 dw", "1 × 1 × 32 × 64", "Pool 0 × 0", "Conv dw / s0",
+    "5× Conv / s1", "s0", "s2", "56×56", "0×0",
     [], [1], [0], [1, 2, 3], [-1, 2], ["a", "b"], [[1]], [None], {}, {"a": 1}, {"conv": {"out": 1}},
+    {"printed": "conv3-64", "applies_to": {"nope": 1}}, {"printed": 1}, {"applies_to": "lrn"},
     {"use": "inception"}, {"first_conv": "separable"},
 ]
 FACTORS = [2, 10, 1000, 10**5, 10**6, 10**9, 10**18, 10**40]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from archcheck.spec.cells import CellError, parse_count, parse_label, parse_patch, parse_pool_proj, parse_shape
+from archcheck.spec.cells import (CellError, parse_block, parse_count, parse_filter_shape, parse_label, parse_layer,
+                                  parse_patch, parse_pool_proj, parse_shape, parse_type_stride)
 
 
 def test_count_with_k_1024_and_rounding():
@@ -33,7 +34,10 @@ def test_shape():
     s = parse_shape("112×112×64")
     assert (s.height, s.width, s.channels) == (112, 112, 64)
     assert parse_shape("8 × 8 × 2048").channels == 2048
-    for bad in ("112x112", "112×112×0", "a×b×c"):
+    # H×W: ResNet's and DenseNet's output sizes print no channels (they are not compared)
+    s = parse_shape("56 × 56")
+    assert (s.height, s.width, s.channels) == (56, 56, None)
+    for bad in ("112x112x", "112×112×0", "a×b×c", "1×2×3×4", "56×"):
         with pytest.raises(CellError):
             parse_shape(bad)
 
@@ -55,3 +59,60 @@ def test_pool_proj_and_labels():
     assert parse_label("dropout (40%)").rate == pytest.approx(0.4)
     assert parse_label("3×Inception").repeat == 3
     assert parse_label("inception (3a)").repeat is None
+
+
+# -- layer notations (issue 15): each cell reads as the layers it names --------------------------------------
+
+def _described(cell):
+    return [(s.kind, s.kernel, s.stride, s.in_channels, s.out_channels, s.depthwise, s.pool) for s in cell.layers]
+
+
+def test_vgg_layer_notation():
+    assert _described(parse_layer("conv3-64")) == [("conv", (3, 3), None, None, 64, None, None)]
+    assert _described(parse_layer("conv1-256")) == [("conv", (1, 1), None, None, 256, None, None)]
+    assert _described(parse_layer("FC-4096")) == [("linear", None, None, None, 4096, None, None)]
+    assert _described(parse_layer("maxpool")) == [("pool", None, None, None, None, None, "max")]
+    assert _described(parse_layer("LRN")) == [("lrn", None, None, None, None, None, None)]
+    assert parse_layer("soft-max").layers == ()          # the loss's softmax: not a layer, not compared
+    for bad in ("conv3", "conv3-0", "FC-", "3x3 conv", "maxpool 2"):
+        with pytest.raises(CellError):
+            parse_layer(bad)
+
+
+def test_resnet_and_densenet_block_notation():
+    cell = parse_block("[1×1, 64<br>3×3, 64<br>1×1, 256] ×3")
+    assert cell.repeat == 3 and cell.bracket
+    assert [(s.kernel, s.out_channels) for s in cell.layers] == [((1, 1), 64), ((3, 3), 64), ((1, 1), 256)]
+    cell = parse_block("[1 × 1 conv\n3 × 3 conv] × 6")        # a line break or <br>; "× 6" with a space
+    assert cell.repeat == 6 and [(s.kind, s.kernel, s.out_channels) for s in cell.layers] == [
+        ("conv", (1, 1), None), ("conv", (3, 3), None)]
+    assert _described(parse_block("7×7, 64, stride 2")) == [("conv", (7, 7), 2, None, 64, None, None)]
+    assert _described(parse_block("3×3 max pool, stride 2")) == [("pool", (3, 3), 2, None, None, None, "max")]
+    assert _described(parse_block("average pool, 1000-d fc, softmax")) == [
+        ("pool", None, None, None, None, None, "avg"), ("linear", None, None, None, 1000, None, None)]
+    assert _described(parse_block("1000D fully-connected, softmax")) == [("linear", None, None, None, 1000, None, None)]
+    assert _described(parse_block("7 × 7 global average pool")) == [("pool", (7, 7), None, None, None, None, "avg")]
+    for bad in ("[3×3, 64", "3×3, 64] ×2", "64, 3×3", "[3×3, 64] ×0", "3×3, 64, 64", "stride 2", "3×3,,64",
+                "[3×3 avg]"):
+        with pytest.raises(CellError):
+            parse_block(bad)
+
+
+def test_mobilenet_filter_shape_and_type_notation():
+    assert _described(parse_filter_shape("3 × 3 × 32 dw")) == [("conv", (3, 3), None, 32, 32, True, None)]
+    assert _described(parse_filter_shape("1 × 1 × 32 × 64")) == [("conv", (1, 1), None, 32, 64, False, None)]
+    assert _described(parse_filter_shape("Pool 7 × 7")) == [("pool", (7, 7), None, None, None, None, None)]
+    assert _described(parse_filter_shape("1024 × 1000")) == [("linear", None, None, 1024, 1000, None, None)]
+    assert parse_filter_shape("Classifier").remark
+    assert _described(parse_type_stride("Conv dw / s2")) == [("conv", None, 2, None, None, True, None)]
+    assert _described(parse_type_stride("Conv / s1")) == [("conv", None, 1, None, None, False, None)]
+    assert _described(parse_type_stride("Avg Pool / s1")) == [("pool", None, 1, None, None, None, "avg")]
+    assert parse_type_stride("5× Conv dw / s1").repeat == 5
+    assert parse_type_stride("Softmax / s1").layers == ()
+    assert parse_type_stride("s2").stride == 2 and parse_type_stride("s2").layers is None
+    for bad in ("3 × 3 × 0 dw", "3 × 3 × 32 × ", "Pool 7", "1 × 1 × 1 × 1 × 1"):
+        with pytest.raises(CellError):
+            parse_filter_shape(bad)
+    for bad in ("Conv / 2", "Deconv / s2", "s0", "Conv dw", "0× Conv / s1"):
+        with pytest.raises(CellError):
+            parse_type_stride(bad)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from archcheck.spec import arith, cells, yamlload
-from archcheck.spec.validate import MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_ROWS, MAX_SPATIAL
+from archcheck.spec.validate import (MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_LAYERS, MAX_ROWS, MAX_SPATIAL,
+                                     MAX_USE_DEPTH)
 
 from .conftest import FIXTURES, check_golden
 
@@ -40,6 +41,17 @@ class Case:
             assert text.count(old) == 1, f"{self.id}: {old!r} must occur once in tiny.yaml"
             text = text.replace(old, new)
         return text.encode("utf-8", "surrogateescape")   # "\udcff" stands for a raw 0xff byte
+
+
+def _chain_spec(levels: int, fanout: int) -> str:
+    """A valid spec whose templates t1..t<levels-1> each use the one below `fanout` times."""
+    lines = ["archcheck: 1", "name: chain", "paper: {title: chain}", "columns: [{name: type, kind: label}]",
+             "input: [3, 8, 8]", "templates:", "  t0: {merge: sequence, layers: [{conv: {out: 3, kernel: 1}}]}"]
+    for i in range(1, levels):
+        uses = ", ".join([f"{{use: t{i - 1}}}"] * fanout)
+        lines.append(f"  t{i}: {{merge: sequence, layers: [{uses}]}}")
+    lines += ["rows:", f"  - {{name: r, template: t{levels - 1}}}", ""]
+    return "\n".join(lines)
 
 
 CASES = [
@@ -89,7 +101,7 @@ CASES = [
          '`templat: mixed` in a row',
          edits=[('    template: mixed', '    templat: mixed')],
          expected=(
-             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source",
+             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source, repeat, applies_to",
              "spec.yaml:36:11: rows[1] (mixed_1).args: args are given to a template or to the row's layers; this row has neither",
          )),
     Case('unknown-layer-kind', 'unknown layer kind (issue 2)',
@@ -171,10 +183,76 @@ CASES = [
              "spec.yaml:30:53: rows[0] (conv1).paper[ops]: expected a power of ten up to 10^100, found '1·10^10000000'",
          )),
     Case('cell-size', 'unparseable printed cell: a size',
-         '`112x112` in the output size column',
-         edits=[('16×16×8', '112x112')],
+         '`112x112x` in the output size column',
+         edits=[('16×16×8', '112x112x')],
          expected=(
-             "spec.yaml:30:33: rows[0] (conv1).paper[output size]: expected a size H×W×C such as 112×112×64, or C, found '112x112'",
+             "spec.yaml:30:33: rows[0] (conv1).paper[output size]: expected a size H×W×C such as 112×112×64, H×W such as 56×56, or C, found '112x112x'",
+         )),
+    Case('cell-layer', 'unparseable printed cell: a layer (conv3-64, FC-4096)',
+         'a `layer` column with `FC-1O` (a letter O)',
+         edits=[('{name: type, kind: label}', '{name: type, kind: layer}'), ('[convolution,', '[conv3-8,'),
+                ('[mixed,', '[conv1-8,'), ('[avg pool,', '[avgpool,'), ('[linear,', '[FC-1O,')],
+         expected=(
+             "spec.yaml:42:13: rows[3] (fc).paper[type]: expected a layer such as conv3-64, FC-4096, maxpool, LRN or soft-max, found 'FC-1O'",
+         )),
+    Case('cell-block', 'unparseable printed cell: a block ([3×3, 64] ×2)',
+         'a `block` column with an unclosed bracket',
+         edits=[('{name: patch size/stride, kind: patch}', '{name: patch size/stride, kind: block}'),
+                ('3×3/2', '"3×3, 8, stride 2"'), ('[avg pool, 16×16,', '[avg pool, "[16×16 avg pool, stride 16",')],
+         expected=(
+             "spec.yaml:38:23: rows[2] (pool).paper[patch size/stride]: expected a block such as '[3×3, 64<br>3×3, 64] ×2', '7×7, 64, stride 2' or '3×3 max pool, stride 2', found '[16×16 avg pool, stride 16' (unbalanced brackets)",
+         )),
+    Case('cell-block-repeat', 'absurd printed cell: a block repeated 0 times',
+         '`[3×3, 8] ×0` in a `block` column',
+         edits=[('{name: patch size/stride, kind: patch}', '{name: patch size/stride, kind: block}'),
+                ('3×3/2', '"[3×3, 8] ×0"'), ('[avg pool, 16×16,', '[avg pool, 16×16 avg pool,')],
+         expected=(
+             "spec.yaml:30:26: rows[0] (conv1).paper[patch size/stride]: expected a repeat count of at least 1 after the bracket, found '[3×3, 8] ×0'",
+         )),
+    Case('cell-filter-shape', 'unparseable printed cell: a filter shape (3 × 3 × 32 dw)',
+         '`Pool 16 × 16 × 24` in a `filter_shape` column',
+         edits=[('{name: patch size/stride, kind: patch}', '{name: patch size/stride, kind: filter_shape}'),
+                ('3×3/2', '3 × 3 × 3 × 8'), ('[avg pool, 16×16,', '[avg pool, Pool 16 × 16 × 24,')],
+         expected=(
+             "spec.yaml:38:23: rows[2] (pool).paper[patch size/stride]: expected a filter shape such as 3 × 3 × 3 × 32, 3 × 3 × 32 dw, Pool 7 × 7 or 1024 × 1000, found 'Pool 16 × 16 × 24'",
+         )),
+    Case('cell-type-stride', 'unparseable printed cell: a type and stride (Conv dw / s2)',
+         '`Avg Pool / 16` (no `s`) in a `type_stride` column',
+         edits=[('{name: patch size/stride, kind: patch}', '{name: patch size/stride, kind: type_stride}'),
+                ('3×3/2', 'Conv / s2'), ('[avg pool, 16×16,', '[avg pool, Avg Pool / 16,')],
+         expected=(
+             "spec.yaml:38:23: rows[2] (pool).paper[patch size/stride]: expected a type and stride such as Conv / s2, Conv dw / s1, Avg Pool / s1, FC / s1 or s2, found 'Avg Pool / 16'",
+         )),
+    Case('applies-to-undefined', 'a column limited to builds of an undefined option',
+         '`applies_to: {cfg: A}` on a column',
+         edits=[('{name: "#1×1", kind: filters, tag: 1x1}', '{name: "#1×1", kind: filters, tag: 1x1, applies_to: {cfg: A}}')],
+         expected=(
+             "spec.yaml:11:63: columns[3].applies_to: unknown option 'cfg'; expected one of: batch_norm, conv_bias, num_classes",
+         )),
+    Case('cell-without-printed', 'a printed cell given as a mapping without its text',
+         '`{applies_to: {num_classes: 10}}` as a cell',
+         edits=[('"8", 1.2K', '{applies_to: {num_classes: 10}}, 1.2K')],
+         expected=(
+             'spec.yaml:34:34: rows[1] (mixed_1).paper[#1×1].printed: missing required field (the cell as printed)',
+         )),
+    Case('depthwise-not-depth', '`count_depthwise` on a claim that is not about depth',
+         'a parameter claim with `count_depthwise: true`',
+         edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nclaims:\n'
+                 '  - {id: c, text: t, quantity: params, value: "1", count_depthwise: true}\n')],
+         expected=(
+             "spec.yaml:47:69: claims[0].count_depthwise: only a depth claim says whether depthwise convs count; this claim's quantity is 'params'",
+         )),
+    Case('sum-with-expansion', 'a sum with the expansion of merge: residual',
+         '`merge: sum` with `expansion:`',
+         edits=[('merge: concat', 'merge: sum\n    expansion: {out: 8, kernel: 1}')],
+         expected=(
+             'spec.yaml:21:16: templates.mixed.expansion: only merge: residual has expansion',
+         )),
+    Case('sum-shapes', 'chain that cannot be built: a sum of branches of different shapes',
+         '`merge: sum` of an 8- and a 16-channel branch',
+         edits=[('merge: concat', 'merge: sum')],
+         expected=(
+             "spec.yaml:25:9: rows (mixed_1) branch 3x3: expected the other branches' output 8×16×16, found 16×16×16; the branches of a sum must have equal shapes",
          )),
     Case('undefined-template', 'reference to an undefined template',
          '`template: mixd`',
@@ -202,11 +280,73 @@ CASES = [
          expected=(
              'spec.yaml:47:84: errata[0].arithmetic: the arithmetic does not hold: 3*8*9 gives 216, not 215',
          )),
+    Case('value-not-whole', 'arithmetic in a structural value: not a whole number where one is needed',
+         '`{conv: {out: "10 * 0.75", ...}}`',
+         edits=[('{conv: {out: 8, kernel: 3', '{conv: {out: "10 * 0.75", kernel: 3')],
+         expected=(
+             "spec.yaml:32:9: rows (conv1).conv.out: expected a whole number, found '10 * 0.75' = 7.5; say how to round it: floor(...), ceil(...) or round(...)",
+         )),
+    Case('value-undefined-name', 'arithmetic in a structural value: an undefined name',
+         '`{linear: {out: "2 * num_class"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "2 * num_class"}}')],
+         expected=(
+             "spec.yaml:45:24: rows[3] (fc).layers[1].linear.out: undefined name 'num_class' in '2 * num_class' (did you mean 'num_classes'?); expected numbers or names of: batch_norm, conv_bias, in_channels, num_classes",
+         )),
+    Case('value-syntax', 'arithmetic in a structural value: not arithmetic',
+         '`{linear: {out: "2 *"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "2 *"}}')],
+         expected=(
+             "spec.yaml:45:24: rows[3] (fc).layers[1].linear.out: cannot read '2 *' as arithmetic (numbers, + - * / × ·, parentheses)",
+         )),
+    Case('value-division-by-zero', 'arithmetic in a structural value: division by zero',
+         '`{linear: {out: "num_classes / 0"}}`',
+         edits=[('{linear: {out: num_classes}}', '{linear: {out: "num_classes / 0"}}')],
+         expected=(
+             "spec.yaml:45:9: rows (fc).linear.out: division by zero in 'num_classes / 0'",
+         )),
+    Case('input-undefined-option', 'input size naming an undefined option',
+         '`input: [3, res, res]` with no option `res`',
+         edits=[('input: [3, 32, 32]', 'input: [3, res, res]')],
+         expected=(
+             "spec.yaml:14:8: input: undefined reference 'res'; expected a number or one of: batch_norm, conv_bias, num_classes",
+         )),
     Case('cyclic-template', 'cyclic template reference',
          'template `mixed` using itself',
          edits=[('          - {conv: {out: n3x3, kernel: 3, padding: same}}', '          - {conv: {out: n3x3, kernel: 3, padding: same}}\n          - {use: {template: mixed, args: {n1x1: 1, n3x3: 1}}}')],
          expected=(
              'spec.yaml:18:5: templates.mixed: expected templates that do not use themselves, found the cycle mixed -> mixed',
+         )),
+    Case('too-many-layers', 'template expansion over the layer limit, counted before building',
+         'templates t1..t9 each using the one below 4 times (4^9 = 262,144 layers)',
+         text=_chain_spec(10, 4),
+         expected=(
+             "spec.yaml:18:5: rows (r): expected a spec that builds at most 250,000 layers (archcheck's limit, counted before building), found 262,144; this row builds 262,144 of them, through the template chain t9 (262,144 layers) -> t8 (65,536) -> t7 (16,384) -> t6 (4,096) -> t5 (1,024) -> t4 (256) -> t3 (64) -> t2 (16) -> t1 (4) -> t0 (1)",
+         )),
+    Case('repeats-over-limit', 'repeat counts over the layer limit, counted before building',
+         '`repeat: n` on two rows, `n: 100000` (100,000 + 100,000 × 2 layers)',
+         edits=[('options: {num_classes: 10,', 'options: {n: 100000, num_classes: 10,'),
+                ('  - name: conv1\n', '  - name: conv1\n    repeat: n\n'),
+                ('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: n\n')],
+         expected=(
+             "spec.yaml:34:5: rows (mixed_1): expected a spec that builds at most 250,000 layers (archcheck's limit, counted before building), found 300,003; this row builds 100,000 × 2 of them, through the template mixed (2 layers)",
+         )),
+    Case('use-too-deep', '`use` chain deeper than the limit',
+         '17 templates, each using the one below once',
+         text=_chain_spec(17, 1),
+         expected=(
+             "spec.yaml:23:8: templates.t16: expected `use` chains at most 16 templates deep (archcheck's limit), found 17: t16 -> t15 -> t14 -> t13 -> t12 -> t11 -> t10 -> t9 -> ... -> t0",
+         )),
+    Case('repeat-not-whole', 'a repeat count that is not a whole number',
+         '`repeat: 2.5`',
+         edits=[('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: 2.5\n')],
+         expected=(
+             'spec.yaml:34:13: rows[1] (mixed_1).repeat: expected a repeat count from 1 to 250,000, found a number (2.5)',
+         )),
+    Case('repeat-computed', 'a repeat count from arithmetic that is not whole',
+         '`repeat: "num_classes / 4"` (10 / 4)',
+         edits=[('  - name: mixed_1\n', '  - name: mixed_1\n    repeat: "num_classes / 4"\n')],
+         expected=(
+             "spec.yaml:33:5: rows (mixed_1).repeat: expected a whole number, found 'num_classes / 4' = 2.5; say how to round it: floor(...), ceil(...) or round(...)",
          )),
     Case('duplicate-row', 'duplicate row name',
          'two rows named `conv1`',
@@ -292,6 +432,62 @@ CASES = [
              "spec.yaml:32:22: rows[0] (conv1).layers[0].conv.out: expected a whole number from 1 to 100,000 (archcheck's limit), found -8",
              "spec.yaml:35:15: rows[1] (mixed_1).template: undefined template 'mixd' (did you mean 'mixed'?)",
          )),
+    Case('tag-bool', 'YAML tag of the wrong type: !!bool',
+         '`num_classes: !!bool maybe`',
+         edits=[('num_classes: 10,', 'num_classes: !!bool maybe,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected true or false after the tag !!bool, found 'maybe'",
+         )),
+    Case('tag-int', 'YAML tag of the wrong type: !!int',
+         '`num_classes: !!int abc`',
+         edits=[('num_classes: 10,', 'num_classes: !!int abc,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected a whole number after the tag !!int, found 'abc'",
+         )),
+    Case('tag-null', 'YAML tag of the wrong type: !!null',
+         '`num_classes: !!null maybe`',
+         edits=[('num_classes: 10,', 'num_classes: !!null maybe,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected null or ~ after the tag !!null, found 'maybe'",
+         )),
+    Case('nan-unused-option', 'a value JSON cannot hold: NaN, in an option nothing uses',
+         '`options: {unused: .nan, ...}`',
+         edits=[('options: {num_classes: 10,', 'options: {unused: .nan, num_classes: 10,')],
+         expected=(
+             "spec.yaml:15:19: options.unused: expected a finite number, found '.nan'",
+         )),
+    Case('infinity', 'a value JSON cannot hold: infinity',
+         '`num_classes: .inf`',
+         edits=[('num_classes: 10,', 'num_classes: .inf,')],
+         expected=(
+             "spec.yaml:15:24: options.num_classes: expected a finite number, found '.inf'",
+         )),
+    Case('float-for-k', 'wrong type: a float where a whole number is expected (a column\'s K)',
+         '`k: 1024.0`',
+         edits=[('k: 1000}', 'k: 1024.0}')],
+         expected=(
+             'spec.yaml:12:54: columns[4].k: expected 1000 or 1024 (a whole number), found a number (1024.0)',
+         )),
+    Case('float-for-version', 'wrong type: a float for the language version',
+         '`archcheck: 1.0`',
+         edits=[('archcheck: 1\n', 'archcheck: 1.0\n')],
+         expected=(
+             'spec.yaml:4:12: archcheck: expected spec language version 1, found a number (1.0)',
+         )),
+    Case('erratum-infinity', 'erratum arithmetic with infinity (and so NaN)',
+         '`arithmetic: "1e999 - 1e999 = 5"`',
+         edits=[('      - {linear: {out: num_classes}}\n', '      - {linear: {out: num_classes}}\nerrata:\n  - {id: e1, '
+                 'row: conv1, field: params, printed: "216", expected: 5, arithmetic: "1e999 - 1e999 = 5", explanation: x, '
+                 'source: y}\n')],
+         expected=(
+             "spec.yaml:47:82: errata[0].arithmetic: expected finite numbers (below 1e308), found '1e999 - 1e999'",
+         )),
+    Case('too-large', 'spec file over the size limit, in bytes',
+         '2,000,001 bytes or more (here 1,000,000 two-byte characters in a comment)',
+         text=TINY + '# ' + 'é' * 1_000_000 + '\n',
+         expected=(
+             'spec.yaml: file is 2,001,554 bytes; specs are limited to 2,000,000 bytes',
+         )),
     Case('set-unknown', 'unknown --set key (issue 2)',
          '`--set num_clases=5`',
          args=['--set', 'num_clases=5'],
@@ -315,6 +511,31 @@ CASES = [
          args=['--set', 'mixed_1.n1x1=[1, 2]'],
          expected=(
              'spec.yaml:24:13: rows (mixed_1) branch 1x1: conv.out: expected a whole number, found a list',
+         )),
+    Case('set-date-for-boolean', '--set of a date for a boolean option',
+         '`--set batch_norm=2024-01-01`',
+         args=['--set', 'batch_norm=2024-01-01'],
+         expected=(
+             "--set: batch_norm: expected true or false (a boolean option), found text ('2024-01-01')",
+         )),
+    Case('set-nan-unused', '--set of a value JSON cannot hold (NaN), to an option nothing uses',
+         '`--set unused=.nan`',
+         edits=[('options: {num_classes: 10,', 'options: {unused: 1, num_classes: 10,')],
+         args=['--set', 'unused=.nan'],
+         expected=(
+             "--set: unused: expected a finite number, found '.nan'",
+         )),
+    Case('set-4301-digits', '--set of a 4,301-digit integer',
+         '`--set num_classes=111...1` (4,301 digits)',
+         args=['--set', 'num_classes=' + '1' * 4301],
+         expected=(
+             '--set: num_classes: expected a number archcheck can read, found 4,301 digits',
+         )),
+    Case('set-tag', '--set with a YAML tag of the wrong type',
+         '`--set batch_norm=!!bool maybe`',
+         args=['--set', 'batch_norm=!!bool maybe'],
+         expected=(
+             "--set: batch_norm: expected true or false after the tag !!bool, found 'maybe'",
          )),
     Case('unknown-variant', 'unknown --variant',
          '`--variant wide`',
@@ -377,7 +598,9 @@ def render_table() -> str:
         f"{MAX_CHANNELS:,} channels in any layer's or block's output (the width-32 GoogLeNet has 12,288 "
         f"in one layer and 32,768 after inception (5b)), {MAX_SPATIAL:,} pixels of height or width, "
         f"kernels, strides and dilations of {MAX_KERNEL:,}, {MAX_FEATURES:,} flattened features, "
-        f"{MAX_ROWS:,} rows, printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
+        f"{MAX_ROWS:,} rows, {MAX_LAYERS:,} built layers (counted from the spec before anything is built; "
+        f"bench/bench.py's largest stack of 1,600 Inception modules counts 11,289), `use` chains {MAX_USE_DEPTH} templates deep, "
+        f"printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
         f"erratum arithmetic of {arith.MAX_EXPRESSION:,} characters, spec files of {yamlload.MAX_SPEC_BYTES:,} "
         f"bytes nested {yamlload.MAX_DEPTH} deep. The constants are in archcheck/spec/validate.py, cells.py, "
         "arith.py and yamlload.py.",

@@ -259,3 +259,101 @@ def test_figure_cells():
     # a bare feature count after the pooling is a 1×1×C size
     shape = parse_shape("1536")
     assert (shape.height, shape.width, shape.channels) == (1, 1, 1536)
+
+
+LATER = HEAD + """\
+templates:
+  c:
+    params: [n]
+    merge: sequence
+    layers: [{conv: {out: n, kernel: 1}, tag: lin}, {conv: {out: 8, kernel: 1}}]
+rows:
+  - name: group
+    paper: [3×Block, 9×9×8, 9×9×8, "4"]
+  - {name: b1, paper_row: group, template: c, args: {n: 4}}
+  - {name: b2, paper_row: group, template: c, args: {n: 4}}
+  - {name: b3, paper_row: group, template: c, args: {n: 4}}
+"""
+
+
+def test_a_later_member_of_a_printed_row_is_compared_with_its_filter_cell():
+    report = verify(_spec(LATER))
+    assert report.verdict == "pass"
+    g = report.rows[0].measure
+    assert g.weights == 3 * (8 * 4 + 4 * 8)           # each member: 1x1 8 -> 4, 1x1 4 -> 8: 192
+    # The third member's tagged conv has 6 filters; its output is still 8 channels, so only the filter
+    # cell can see it (it compared with the first member only before issue 15).
+    report = verify(_spec(LATER.replace("{name: b3, paper_row: group, template: c, args: {n: 4}}",
+                                        "{name: b3, paper_row: group, template: c, args: {n: 6}}")))
+    assert report.verdict == "fail"
+    assert [(f.row, f.field, f.paper, f.measured) for f in report.findings] == [("group", "lin", "4", "6")]
+    assert report.findings[0].message == "group, lin: printed 4, measured 6 (+50.0%) (in b3, unit 3 of 3)"
+
+
+def test_each_repetition_of_a_repeated_member_is_a_unit():
+    text = LATER.replace("  - {name: b2, paper_row: group, template: c, args: {n: 4}}\n"
+                         "  - {name: b3, paper_row: group, template: c, args: {n: 4}}\n",
+                         "  - {name: rest, paper_row: group, template: c, args: {n: 4}, repeat: 2}\n")
+    report = verify(_spec(text))
+    g = report.rows[0].measure
+    assert report.verdict == "pass" and g.modules == 3
+    assert [u.name for u in g.members()] == ["b1", "rest.0", "rest.1"]
+    report = verify(load_spec_text(text, "t.yaml", sets=["rest.n=5"]))
+    assert report.findings[0].message == "group, lin: printed 4, measured 5 (+25.0%) (in rest.0, unit 2 of 3)"
+
+
+SUM = HEAD + """\
+templates:
+  basic:
+    params: {width: null, stride: 1, project: false}
+    merge: sum
+    activation: ACT
+    branches:
+      - name: main
+        layers:
+          - {conv: {out: width, kernel: 3, stride: stride, padding: 1}}
+          - {conv: {out: width, kernel: 3, padding: 1, act: none}}
+      - name: shortcut
+        when: project
+        layers: [{conv: {out: width, kernel: 1, stride: stride, act: none}, tag: lin}]
+      - name: shortcut
+        when: not project
+        layers: []
+rows:
+  - {name: same, paper: [basic, 9×9×8, 9×9×8, ""], template: basic, args: {width: 8}}
+  - name: down
+    paper: [basic, 9×9×8, 5×5×16, "16"]
+    template: basic
+    args: {width: 16, stride: 2, project: true}
+"""
+
+
+@pytest.mark.parametrize("act", ["relu", "none"])
+def test_a_sum_adds_its_branches_an_identity_or_a_projection(act):
+    torch.manual_seed(0)
+    model = build_model(_spec(SUM.replace("ACT", act))).eval()
+    x = torch.randn(2, 8, 9, 9)
+    same, down = model.same, model.down
+    main = same.branch_main[1].conv(torch.relu(same.branch_main[0].conv(x)))
+    y = x + main                                          # the identity shortcut is the input itself
+    y = torch.relu(y) if act == "relu" else y
+    main = down.branch_main[1].conv(torch.relu(down.branch_main[0].conv(y)))
+    z = main + down.branch_shortcut[0].conv(y)            # the strided 1x1 projection
+    expected = torch.relu(z) if act == "relu" else z
+    assert torch.allclose(model(x), expected, atol=1e-5)
+
+
+def test_a_sum_counts_and_its_shape_rule():
+    report = verify(_spec(SUM.replace("ACT", "relu")))
+    assert report.verdict == "pass"
+    same, down = (r.measure for r in report.rows)
+    assert same.weights == 2 * 9 * 8 * 8 == 1_152                 # two 3x3 8 -> 8, the identity has none
+    assert down.weights == 9 * 8 * 16 + 9 * 16 * 16 + 8 * 16 == 3_584   # 3x3 s2, 3x3, 1x1 s2 projection
+    assert down.macs == 3_584 * 5 * 5                              # every conv ends on the 5x5 grid
+    assert down.depth == 2                                         # the longest path: the two 3x3 convs
+    assert down.filters["lin"] == 16
+    broken = SUM.replace("ACT", "relu").replace("project: true}", "project: false}")
+    with pytest.raises(SpecError) as err:
+        build_model(_spec(broken), device="meta")
+    assert str(err.value) == ("t.yaml:24:9: rows (down) branch shortcut: expected the other branches' output "
+                              "16×5×5, found 8×9×9; the branches of a sum must have equal shapes")

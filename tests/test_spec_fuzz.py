@@ -21,10 +21,12 @@ import signal
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from .conftest import SPECS, run_cli
+from .conftest import FIXTURES, LANGUAGE_FIXTURES, SPECS, run_cli
 from .spec_mutations import mutate_spec
 
-SPEC_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in sorted(SPECS.glob("*.yaml"))}
+# The bundled specs, and the fixtures of the constructs no bundled spec uses yet.
+SPEC_TEXTS = {p.name: p.read_text(encoding="utf-8")
+              for p in sorted(SPECS.glob("*.yaml")) + [FIXTURES / name for name in LANGUAGE_FIXTURES]}
 MUTANTS = int(os.environ.get("ARCHCHECK_FUZZ_MUTANTS", "2000"))   # the issue asks for >= 2,000 per CI run
 HANG_SECONDS = 120
 

@@ -10,6 +10,9 @@ def report_dict(report: Report) -> dict:
     rows = []
     for r in report.rows:
         entry = {"name": r.name, "paper": {c.column: c.printed for c in r.cells if c.printed}}
+        other_builds = [c.column for c in r.cells if c.status == "n/a"]
+        if other_builds:                  # printed cells limited to other builds (applies_to): not compared
+            entry["not_for_this_build"] = other_builds
         entry["measured"] = r.measure.as_json() if r.measure is not None else None
         if not r.printed:
             entry["in_table"] = False

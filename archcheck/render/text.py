@@ -11,7 +11,7 @@ from .common import CONVENTIONS, build_line, title_of
 def render_text(report: Report) -> str:
     title, _ = title_of(report)
     lines = [title, build_line(report), ""]
-    compared = sum(1 for r in report.rows for c in r.cells if c.status)
+    compared = sum(1 for r in report.rows for c in r.cells if c.status and c.status != "n/a")
     lines.append(f"verdict: {report.verdict.upper()}  ({compared} printed cells compared; "
                  f"{report.count(MISMATCH)} mismatch, {report.count(KNOWN)} known, {report.count(WARNING)} warning)")
     lines.append("")

@@ -6,10 +6,11 @@ from typing import Any
 
 LAYER_KINDS = ("conv", "sepconv", "pool", "global_pool", "lrn", "bn", "relu", "dropout", "flatten",
                "linear", "identity")
-COLUMN_KINDS = ("label", "patch", "output_size", "input_size", "depth", "filters", "pool_proj", "count")
+COLUMN_KINDS = ("label", "patch", "output_size", "input_size", "depth", "filters", "pool_proj", "count", "layer",
+                "block", "filter_shape", "type_stride")
 COUNT_MEASURES = ("weights", "params", "macs")
 CLAIM_QUANTITIES = ("params", "params_without_aux", "weights", "macs", "macs_with_aux", "depth")
-MERGES = ("concat", "residual", "sequence")
+MERGES = ("concat", "sum", "residual", "sequence")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Column:
     k: int = 1000                 # count: what "K" means (1000 or 1024)
     tolerance: float = 0.0        # count: relative tolerance beyond rounding
     convention: str = ""
+    applies_to: tuple = ()        # Conditions: the builds its cells describe (others are not judged)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class Row:
     absent: str | None = None                 # a printed row the build deliberately lacks: why
     paper_row: str | None = None              # a built row that belongs to another printed row
     transition: bool = False                  # not counted in the printed row's repeat count
+    repeat: Any = None                        # the template or layers built this many times (None: once)
+    applies_to: tuple = ()                    # Conditions: the builds its printed cells describe
+    cell_applies_to: tuple = ()               # per printed cell: its own Conditions (a cell {printed, applies_to})
     source: str = ""
     column: int | None = None
 
@@ -137,6 +142,7 @@ class Claim:
     relation: str = "approx"       # approx | less_than | greater_than
     tolerance: float = 0.0
     applies_to: tuple[Condition, ...] = ()
+    count_depthwise: bool = False  # quantity depth: depthwise convs count as layers (MobileNet's "28 layers")
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,8 @@ class Spec:
     claims: tuple[Claim, ...]
     errata: tuple[Erratum, ...]
     option_lines: dict = field(default_factory=dict)
+    input_raw: tuple = ()                          # `input` as written: numbers, option names, arithmetic
+    input_line: tuple = (None, None)
     settings: list = field(default_factory=list)   # (key, value) overrides applied, in order
     variant: str | None = None
 

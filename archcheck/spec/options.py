@@ -7,29 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 
-import yaml
-
 from ..errors import Problem, SpecError
 from .model import Spec
-from .validate import MAX_CHANNELS, setting_problem
+from .validate import input_shape, setting_problem, setting_value_problem
+from .yamlload import load_value
 
 
 def parse_setting(text: str, origin: str = "--set") -> tuple[str, object]:
-    """'key=value' -> (key, YAML scalar value)."""
+    """'key=value' -> (key, value), the value read as the same text in a spec would be."""
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise SpecError([Problem(origin, None, None, "", f"expected key=value, found {text!r}")])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        raise SpecError([Problem(origin, None, None, key, f"cannot read the value {raw!r} as a YAML scalar")]) from None
-    if isinstance(value, dict) or (isinstance(value, list) and not all(isinstance(v, (str, int)) for v in value)):
-        raise SpecError([Problem(origin, None, None, key, f"expected a scalar value or a list of names, found {raw!r}")])
-    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_CHANNELS:
-        raise SpecError([Problem(origin, None, None, key,
-                                 f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {value}")])
-    return key, value
+    value = load_value(raw, origin, key)
+    if isinstance(value, list):
+        value = list(value)
+    return key, value     # its kind and range are checked with the key (setting_value_problem)
 
 
 def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tuple = ()) -> Spec:
@@ -48,7 +41,8 @@ def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tup
     options = dict(spec.options)
     row_args: dict[str, dict] = {}
     for key, value, origin in pairs:
-        problem = setting_problem(key, spec.options, spec.rows, spec.templates)
+        problem = (setting_problem(key, spec.options, spec.rows, spec.templates)
+                   or setting_value_problem(key, value, spec.options))
         if problem:
             raise SpecError([Problem(spec.path if origin != "--set" else "--set", None, None, key, problem)])
         if "." in key:
@@ -58,7 +52,10 @@ def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tup
             options[key] = value
     rows = tuple(dataclasses.replace(r, args={**r.args, **row_args[r.name]}) if r.name in row_args else r
                  for r in spec.rows)
-    out = dataclasses.replace(spec, options=options, rows=rows)
+    shape, problem = input_shape(spec.input_raw, options) if spec.input_raw else (spec.input, None)
+    if problem:
+        raise SpecError([Problem(spec.path, *spec.input_line, "input", problem)])
+    out = dataclasses.replace(spec, options=options, rows=rows, input=shape)
     out.settings = [(k, v) for k, v, _ in pairs]
     out.variant = variant
     return out

@@ -10,10 +10,12 @@ import math
 import re
 
 from ..errors import Problem, SpecError
-from .arith import ArithmeticError_, check_arithmetic
+from .arith import ArithmeticError_, check_arithmetic, shown
 from .cells import CellError, parse_cell, parse_count
 from .model import (CLAIM_QUANTITIES, COLUMN_KINDS, COUNT_MEASURES, LAYER_KINDS, MERGES, Branch, Claim,
                     Column, Condition, Erratum, Layer, Row, Spec, Template, Variant)
+from .values import KEYWORDS, NUMBER_KINDS, WHOLE_KINDS, Computed, ValueProblem, is_expression, is_name, \
+    references, resolve
 from .yamlload import LDict, LList
 
 MAX_CHANNELS = 100_000      # the width-32 GoogLeNet has 12,288; above this is refused, not attempted
@@ -21,6 +23,8 @@ MAX_SPATIAL = 16_384        # input and activation height and width
 MAX_FEATURES = 10**9        # a flattened activation (a linear layer's input)
 MAX_KERNEL = 1_024
 MAX_ROWS = 10_000
+MAX_USE_DEPTH = 16          # templates in a `use` chain; the bundled specs nest 2 deep
+MAX_LAYERS = 250_000        # layers a spec may build (spec/expansion.py); bench.py's 1,600-module stack counts 11,289
 BUILTIN_NAMES = ("in_channels",)
 
 # Per layer kind: allowed argument names -> kind of value.
@@ -178,6 +182,8 @@ def _shown(value) -> str:
 
 
 def _kind(value) -> str:
+    if isinstance(value, Computed):
+        return f"{value.text!r} = {shown(value.value)}"
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
@@ -201,15 +207,15 @@ def validate(doc, path: str) -> Spec:
         raise SpecError(c.problems)
     c.keys(doc, TOP_KEYS, "")
     version = doc.get("archcheck", 1)
-    if version != 1:
-        c.error(doc.pos("archcheck"), "archcheck", f"expected spec language version 1, found {version!r}")
+    if not _is_int(version) or version != 1:
+        c.error(doc.pos("archcheck"), "archcheck", f"expected spec language version 1, found {_kind(version)}")
     name = c.string(doc, "name", "name", default="spec")
     paper = c.mapping(doc, "paper", "paper") or {}
     paper = {str(k): str(v) for k, v in paper.items()}
 
-    columns = _columns(c, doc)
-    input_shape = _input(c, doc)
     options, option_lines = _options(c, doc)
+    columns = _columns(c, doc, options)
+    input_raw, input_value = _input(c, doc, options)
     templates = _templates(c, doc, options)
     rows = _rows(c, doc, columns, templates, options)
     claims = _claims(c, doc, options)
@@ -217,12 +223,13 @@ def validate(doc, path: str) -> Spec:
     variants = _variants(c, doc, options, rows, templates)
     if c.problems:
         raise SpecError(c.problems)
-    return Spec(path=path, name=name, paper=paper, columns=columns, input=input_shape, options=options,
+    return Spec(path=path, name=name, paper=paper, columns=columns, input=input_value, options=options,
                 variants=variants, templates=templates, rows=rows, claims=claims, errata=errata,
-                option_lines=option_lines)
+                option_lines=option_lines, input_raw=input_raw,
+                input_line=doc.pos("input") if "input" in doc else (None, None))
 
 
-def _columns(c: _Checker, doc) -> tuple[Column, ...]:
+def _columns(c: _Checker, doc, options) -> tuple[Column, ...]:
     out = []
     names = set()
     for i, item in enumerate(c.seq(doc, "columns", "columns") or []):
@@ -231,7 +238,7 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
             c.error(doc["columns"].pos(i), field, f"expected a mapping with name and kind, found {_kind(item)}")
             out.append(Column(f"column {i + 1}", "label"))  # a stand-in: rows are not blamed for its absence
             continue
-        c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention"), field)
+        c.keys(item, ("name", "kind", "tag", "measure", "k", "tolerance", "convention", "applies_to"), field)
         name = c.string(item, "name", f"{field}.name")
         kind = c.string(item, "kind", f"{field}.kind")
         if name in names:
@@ -246,13 +253,14 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
             c.error(item.pos("measure"), f"{field}.measure",
                     f"expected one of {', '.join(COUNT_MEASURES)}, found {measure!r}")
         k = item.get("k", 1000)
-        if k not in (1000, 1024):
-            c.error(item.pos("k"), f"{field}.k", f"expected 1000 or 1024, found {k!r}")
+        if not _is_int(k) or k not in (1000, 1024):
+            c.error(item.pos("k"), f"{field}.k", f"expected 1000 or 1024 (a whole number), found {_kind(k)}")
             k = 1000
         tol = c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)
         conv = c.string(item, "convention", f"{field}.convention", required=False, default="")
+        applies = c.conditions(item, "applies_to", f"{field}.applies_to", options)
         if name is not None and kind in COLUMN_KINDS:
-            out.append(Column(name, kind, tag, measure, k, float(tol), conv))
+            out.append(Column(name, kind, tag, measure, k, float(tol), conv, applies))
         else:  # already reported; a stand-in keeps the rows' cell counts right
             out.append(Column(name if isinstance(name, str) else f"column {i + 1}", "label"))
     if doc.get("columns") == []:
@@ -260,18 +268,41 @@ def _columns(c: _Checker, doc) -> tuple[Column, ...]:
     return tuple(out)
 
 
-def _input(c: _Checker, doc) -> tuple[int, ...]:
+def _input(c: _Checker, doc, options) -> tuple[tuple, tuple]:
+    """(the raw [C, H, W], its value with the default options). An entry may name an option or be
+    arithmetic over options (`input: [3, res, res]`, set with `--set res=192`)."""
     value = c.seq(doc, "input", "input")
     if value is None:
-        return (3, 224, 224)
-    if len(value) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        c.error(doc.pos("input"), "input", f"expected [channels, height, width] as whole numbers, found {list(value)}")
-        return (3, 224, 224)
-    if value[0] <= 0 or value[0] > MAX_CHANNELS or not all(0 < v <= MAX_SPATIAL for v in value[1:]):
-        c.error(doc.pos("input"), "input",
-                f"expected channels 1..{MAX_CHANNELS:,} and sizes 1..{MAX_SPATIAL:,}, found {list(value)}")
-        return (3, 224, 224)
-    return tuple(value)
+        return (3, 224, 224), (3, 224, 224)
+    raw = tuple(value)
+    if len(raw) != 3 or not all(_is_int(v) or isinstance(v, str) for v in raw):
+        c.error(doc.pos("input"), "input", f"expected [channels, height, width] as whole numbers or names of options, "
+                                           f"found {_shown(list(raw))}")
+        return (3, 224, 224), (3, 224, 224)
+    before = len(c.problems)
+    for v in dict.fromkeys(v for v in raw if isinstance(v, str)):   # each distinct entry once
+        _check_symbolic(c, v, doc.pos("input"), "input", set(options), True)
+    if len(c.problems) > before:
+        return (3, 224, 224), (3, 224, 224)
+    shape, problem = input_shape(raw, options)
+    if problem:
+        c.error(doc.pos("input"), "input", problem)
+        return raw, (3, 224, 224)
+    return raw, shape
+
+
+def input_shape(raw: tuple, options: dict) -> tuple[tuple[int, ...], str | None]:
+    """The input [C, H, W] for these options, or a stand-in and why it cannot be built."""
+    try:
+        shape = tuple(resolve(v, options, "whole") for v in raw)
+    except ValueProblem as exc:
+        return (3, 224, 224), str(exc)
+    if not all(_is_int(v) for v in shape):
+        return (3, 224, 224), f"expected [channels, height, width] as whole numbers, found {_shown(list(shape))}"
+    if shape[0] <= 0 or shape[0] > MAX_CHANNELS or not all(0 < v <= MAX_SPATIAL for v in shape[1:]):
+        return (3, 224, 224), (f"expected channels 1..{MAX_CHANNELS:,} and sizes 1..{MAX_SPATIAL:,}, found "
+                               f"{_shown(list(shape))}")
+    return shape, None
 
 
 def _options(c: _Checker, doc):
@@ -328,6 +359,9 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
             continue
         pos = raw.pos(key) if isinstance(raw, LDict) else where
         _check_value(c, allowed[key], value, pos, afield, names, options, templates_raw)
+        if kind == "use" and key == "args" and isinstance(value, LDict):   # evaluated in the caller's scope
+            for a, v in value.items():
+                _check_arg(c, v, value.pos(a), f"{afield}.{a}", names)
         args[key] = value
     for key in REQUIRED_LAYER_ARGS.get(kind, ()):
         if key not in raw:
@@ -338,23 +372,42 @@ def _layer(c: _Checker, item, where, field, names, options, templates_raw) -> La
     return Layer(kind, args, tag, when, where[0], where[1])
 
 
-_KEYWORDS = {"padding": ("same", "valid"), "pooltype": ("max", "avg"), "act": ("relu", "none")}
-
-
 def _check_value(c, vkind, value, where, field, names, options, templates_raw):
-    """Check one layer argument: a literal of the right kind, or a reference to a parameter/option."""
+    """Check one layer argument: a literal of the right kind, or a name of a parameter or option, or
+    arithmetic over such names (for numeric arguments; a size or padding may be a list of them)."""
     if vkind == "name":
         if not isinstance(value, str) or value not in templates_raw:
             c.error(where, field, f"undefined template {_kind(value)}{_suggest(value, templates_raw or ())}")
         return
-    if isinstance(value, str) and vkind not in ("act", "mapping") and value not in _KEYWORDS.get(vkind, ()):
-        if value not in names:
-            c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
-                                  f"or one of: {', '.join(sorted(names))}")
-        return
+    if vkind not in ("act", "mapping"):
+        items = value if isinstance(value, list) and vkind in ("size", "padding") else [value]
+        arithmetic = vkind in WHOLE_KINDS + NUMBER_KINDS
+        if any([_check_symbolic(c, v, where, field, names, arithmetic) for v in items]):
+            return   # resolved by the builder, which checks the value like a literal
     problem = value_problem(vkind, value)
     if problem:
         c.error(where, field, problem)
+
+
+def _check_symbolic(c, value, where, field, names, arithmetic: bool) -> bool:
+    """A name or (where numbers are expected) arithmetic: report undefined names; True when symbolic."""
+    if is_name(value):
+        if value not in names:
+            c.error(where, field, f"undefined reference {value!r}{_suggest(value, names)}; expected a number "
+                                  f"or one of: {', '.join(sorted(names))}")
+        return True
+    if not (arithmetic and is_expression(value)):
+        return False
+    try:
+        used = references(value)
+    except ArithmeticError_ as exc:
+        c.error(where, field, str(exc))
+        return True
+    for name in used:
+        if name not in names:
+            c.error(where, field, f"undefined name {name!r} in {value!r}{_suggest(name, names)}; expected numbers "
+                                  f"or names of: {', '.join(sorted(names)) or 'none'}")
+    return True
 
 
 def value_problem(vkind: str, value) -> str | None:
@@ -371,7 +424,7 @@ def value_problem(vkind: str, value) -> str | None:
             return f"expected a whole number from {lo} to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}"
     elif vkind in ("size", "padding"):
         if vkind == "padding" and isinstance(value, str):
-            return None if value in _KEYWORDS["padding"] else \
+            return None if value in KEYWORDS["padding"] else \
                 f"expected same, valid, a number or [h, w], found {_kind(value)}"
         lo = 1 if vkind == "size" else 0
         vals = value if isinstance(value, list) else [value]
@@ -379,9 +432,9 @@ def value_problem(vkind: str, value) -> str | None:
             return f"expected a whole number or [h, w], found {_kind(value)}"
         if not all(lo <= v <= MAX_KERNEL for v in vals):
             return f"expected whole numbers from {lo} to {MAX_KERNEL:,}, found {_shown(value)}"
-    elif vkind in _KEYWORDS:
-        if not isinstance(value, str) or value not in _KEYWORDS[vkind]:
-            return f"expected {' or '.join(_KEYWORDS[vkind])}, found {_kind(value)}"
+    elif vkind in KEYWORDS:
+        if not isinstance(value, str) or value not in KEYWORDS[vkind]:
+            return f"expected {' or '.join(KEYWORDS[vkind])}, found {_kind(value)}"
     elif vkind == "bool":
         if not isinstance(value, bool):
             return f"expected true or false, found {_kind(value)}"
@@ -410,7 +463,7 @@ def _layers(c, parent, key, field, names, options, templates_raw) -> tuple[Layer
     return tuple(out)
 
 
-def _template_params(c, t, field):
+def _template_params(c, t, field, options):
     raw = t.get("params", [])
     if isinstance(raw, list):
         params = {}
@@ -421,9 +474,12 @@ def _template_params(c, t, field):
                 params[p] = None
         return params
     if isinstance(raw, dict):
+        # A default may be arithmetic over options, in_channels and the template's parameters (each
+        # default is resolved after the arguments given and the defaults before it).
+        names = set(raw) | set(options) | set(BUILTIN_NAMES)
         for k, v in raw.items():
             if v is not None:  # a default; none means the argument is required
-                _check_arg(c, v, raw.pos(k), f"{field}.params.{k}")
+                _check_arg(c, v, raw.pos(k), f"{field}.params.{k}", names)
         return {str(k): v for k, v in raw.items()}
     c.error(t.pos("params"), f"{field}.params", f"expected a list of names or a mapping name: default, found {_kind(raw)}")
     return {}
@@ -443,7 +499,7 @@ def _templates(c: _Checker, doc, options) -> dict:
         if merge not in MERGES:
             c.error(t.pos("merge"), f"{field}.merge", f"expected one of {', '.join(MERGES)}, found {merge!r}")
             continue
-        params = _template_params(c, t, field)
+        params = _template_params(c, t, field, options)
         names = set(params) | set(options) | set(BUILTIN_NAMES)
         branches, layers, expansion = [], (), None
         if merge == "sequence":
@@ -472,6 +528,11 @@ def _templates(c: _Checker, doc, options) -> dict:
                                        f"{field}.expansion", names, options, raw)
                 else:
                     c.error(t, f"{field}.expansion", "missing required field (the linear 1×1 filter-expansion conv)")
+        for key in ("expansion", "scale", "activation"):   # what a sum (or residual) does after its branches
+            if key in t and (merge in ("concat", "sequence") or (merge == "sum" and key != "activation")):
+                c.error(t.pos(key), f"{field}.{key}",
+                        f"only merge: residual has {key}" if key != "activation" else
+                        "only merge: sum or residual has an activation after the sum")
         scale = t.get("scale", 1.0)
         if isinstance(scale, str):
             if scale not in names:
@@ -504,29 +565,53 @@ def _as_conv(raw, where):
     return item
 
 
-def _uses(template: Template):
+def _uses(template: Template) -> list[str]:
+    """The templates `template` uses, each once, in order."""
     layers = list(template.layers) + [l for b in template.branches for l in b.layers]
-    return [l.args.get("template") for l in layers if l.kind == "use"]
+    return list(dict.fromkeys(l.args.get("template") for l in layers
+                              if l.kind == "use" and isinstance(l.args.get("template"), str)))
 
 
 def _check_template_cycles(c, raw, templates):
-    state = {}
-
-    def visit(name, trail):
-        if state.get(name) == "done" or name not in templates:
-            return
-        if state.get(name) == "active":
-            cycle = trail[trail.index(name):] + [name]
-            c.error(raw.pos(name), f"templates.{name}",
-                    f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
-            return
-        state[name] = "active"
-        for used in _uses(templates[name]):
-            visit(used, trail + [name])
-        state[name] = "done"
-
-    for name in templates:
-        visit(name, [])
+    """Refuse templates that use themselves and `use` chains deeper than MAX_USE_DEPTH, without
+    recursion (a chain of thousands of templates must not overflow Python's stack)."""
+    depth, heir, state, cycles = {}, {}, {}, []
+    for root in templates:
+        if root in state:
+            continue
+        state[root] = "active"
+        stack = [(root, iter(_uses(templates[root])))]
+        while stack:
+            name, uses = stack[-1]
+            used = next(uses, None)
+            if used is None:          # every use visited: the chain below `name` is known
+                stack.pop()
+                state[name] = "done"
+                below = [u for u in _uses(templates[name]) if u in depth]
+                best = max(below, key=lambda u: depth[u], default=None)
+                depth[name] = 1 + (depth[best] if best is not None else 0)
+                heir[name] = best
+                continue
+            if used not in templates:   # undefined: reported where it is used
+                continue
+            if state.get(used) == "active":
+                trail = [n for n, _ in stack]
+                cycles.append((used, trail[trail.index(used):] + [used]))
+            elif used not in state:
+                state[used] = "active"
+                stack.append((used, iter(_uses(templates[used]))))
+    for name, cycle in cycles:
+        c.error(raw.pos(name), f"templates.{name}",
+                f"expected templates that do not use themselves, found the cycle {' -> '.join(cycle)}")
+    deepest = max(depth, key=lambda n: depth[n], default=None)
+    if deepest is not None and depth[deepest] > MAX_USE_DEPTH:
+        chain = [deepest]
+        while heir.get(chain[-1]) is not None:
+            chain.append(heir[chain[-1]])
+        shown = chain if len(chain) <= 10 else chain[:8] + ["...", chain[-1]]
+        c.error(raw.pos(deepest), f"templates.{deepest}",
+                f"expected `use` chains at most {MAX_USE_DEPTH} templates deep (archcheck's limit), found "
+                f"{len(chain)}: {' -> '.join(shown)}")
 
 
 def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
@@ -539,13 +624,14 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         c.error(doc.pos("rows"), "rows", f"expected at most {MAX_ROWS:,} rows, found {len(seq):,}")
         return ()
     out, seen, printed = [], {}, set()
+    row_scope = set(options) | set(BUILTIN_NAMES)   # what a row's arguments may name
     for i, r in enumerate(seq):
         field = f"rows[{i}]"
         if not isinstance(r, dict):
             c.error(seq.pos(i), field, f"expected a row mapping with a name, found {_kind(r)}")
             continue
         c.keys(r, ("name", "paper", "template", "args", "layers", "when", "aux", "virtual", "absent",
-                   "paper_row", "transition", "source"), field)
+                   "paper_row", "transition", "source", "repeat", "applies_to"), field)
         name = c.string(r, "name", f"{field}.name", default=f"row{i}")
         field = f"rows[{i}] ({name})"
         if not re.fullmatch(r"[A-Za-z_][\w]*", name or ""):
@@ -556,7 +642,7 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
             # Two rows may share a name only as alternatives, each under its own `when`.
             c.error(r.pos("name"), f"{field}.name", f"duplicate row name {name!r} (first at line {seen[name][0]})")
         seen.setdefault(name, (r.line, bool(when)))
-        cells, cell_lines = _cells(c, r, field, columns)
+        cells, cell_lines, cell_when = _cells(c, r, field, columns, options)
         if cells is not None:
             printed.add(name)
         template = c.string(r, "template", f"{field}.template", required=False)
@@ -577,14 +663,14 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
                                 f"template {template!r} has no parameter {a!r}{_suggest(a, t.params)}; "
                                 f"its parameters: {', '.join(t.params) or 'none'}")
                     else:
-                        _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+                        _check_arg(c, v, args.pos(a), f"{field}.args.{a}", row_scope)
                 for p, default in t.params.items():
                     if default is None and p not in args:
                         c.error(r.pos("template"), f"{field}.args.{p}", f"missing argument for template {template!r}")
         if "layers" in r:
             names = set(args) | set(options) | set(BUILTIN_NAMES)
             for a, v in args.items():
-                _check_arg(c, v, args.pos(a), f"{field}.args.{a}")
+                _check_arg(c, v, args.pos(a), f"{field}.args.{a}", row_scope)
             layers = _layers(c, r, "layers", f"{field}.layers", names, options, templates)
         elif args and template is None:
             c.error(r.pos("args"), f"{field}.args", "args are given to a template or to the row's layers; this row has neither")
@@ -596,19 +682,47 @@ def _rows(c: _Checker, doc, columns, templates, options) -> tuple[Row, ...]:
         if paper_row is not None and r.get("aux") is True:
             c.error(r.pos("paper_row"), f"{field}.paper_row",
                     "an auxiliary row branches off the network; expected no paper_row (it cannot be part of a printed row)")
+        repeat = _repeat(c, r, field, options, template is not None or "layers" in r)
         absent = c.string(r, "absent", f"{field}.absent", required=False)
         if absent is not None and cells is None:
             c.error(r.pos("absent"), f"{field}.absent", "only a printed row (with paper cells) can be absent")
         out.append(Row(name=name, line=r.line, paper=cells, paper_lines=cell_lines, template=template,
                        args=dict(args), layers=layers, when=when, aux=c.boolean(r, "aux", f"{field}.aux"),
                        virtual=c.boolean(r, "virtual", f"{field}.virtual"), absent=absent, paper_row=paper_row,
-                       transition=c.boolean(r, "transition", f"{field}.transition"),
+                       transition=c.boolean(r, "transition", f"{field}.transition"), repeat=repeat,
+                       applies_to=c.conditions(r, "applies_to", f"{field}.applies_to", options), cell_applies_to=cell_when,
                        source=c.string(r, "source", f"{field}.source", required=False, default=""),
                        column=r.column))
     return tuple(out)
 
 
-def _check_arg(c, value, where, field):
+def _repeat(c, r, field, options, builds: bool):
+    """`repeat: N`: the row's template or layers built N times in sequence (a whole number, an option's
+    name or arithmetic over options: the layer count is known before anything is built)."""
+    if "repeat" not in r:
+        return None
+    value, where = r["repeat"], r.pos("repeat")
+    if not builds:
+        c.error(where, f"{field}.repeat", "expected a template or layers to repeat; this row has neither")
+    elif isinstance(value, str):
+        _check_symbolic(c, value, where, f"{field}.repeat", set(options), True)
+    elif problem := repeat_problem(value):
+        c.error(where, f"{field}.repeat", problem)
+    return value
+
+
+def repeat_problem(value) -> str | None:
+    if not _is_int(value) or not 1 <= value <= MAX_LAYERS:
+        return f"expected a repeat count from 1 to {MAX_LAYERS:,}, found {_kind(value)}"
+    return None
+
+
+def _check_arg(c, value, where, field, names):
+    """A template or row argument: a number, true/false, a list, a name (of an option; any other
+    text is kept as text, e.g. a pool type), or arithmetic over `names`."""
+    if is_expression(value):
+        _check_symbolic(c, value, where, field, names, True)
+        return
     if isinstance(value, bool) or isinstance(value, str) or isinstance(value, list):
         return
     if isinstance(value, (int, float)):
@@ -618,30 +732,40 @@ def _check_arg(c, value, where, field):
     c.error(where, field, f"expected a number, a name or true/false, found {_kind(value)}")
 
 
-def _cells(c, r, field, columns):
+def _cells(c, r, field, columns, options):
+    """-> (cells as printed, their positions, per cell the conditions of a cell {printed, applies_to})."""
     if "paper" not in r:
-        return None, ()
+        return None, (), ()
     cells = r["paper"]
     if not isinstance(cells, list):
         c.error(r.pos("paper"), f"{field}.paper", f"expected a list of printed cells, one per column, found {_kind(cells)}")
-        return None, ()
+        return None, (), ()
     if len(cells) != len(columns):
         c.error(r.pos("paper"), f"{field}.paper",
                 f"expected {len(columns)} cells (one per column: {', '.join(col.name for col in columns)}), found {len(cells)}")
-        return None, ()
-    out = []
+        return None, (), ()
+    out, conditions = [], []
     for j, (cell, col) in enumerate(zip(cells, columns)):
+        cfield = f"{field}.paper[{col.name}]"
+        when = ()
+        if isinstance(cell, dict):   # {printed: "224 × 224 × 3", applies_to: {res: 224}}
+            c.keys(cell, ("printed", "applies_to"), cfield)
+            when = c.conditions(cell, "applies_to", f"{cfield}.applies_to", options)
+            if "printed" not in cell:
+                c.error(cells.pos(j), f"{cfield}.printed", "missing required field (the cell as printed)")
+            cell = cell.get("printed")
         text = "" if cell is None else str(cell)
         if isinstance(cell, (list, dict)):
-            c.error(cells.pos(j), f"{field}.paper[{col.name}]", f"expected the cell as printed (text), found {_kind(cell)}")
+            c.error(cells.pos(j), cfield, f"expected the cell as printed (text), found {_kind(cell)}")
             text = ""
         if text.strip():
             try:
                 parse_cell(col.kind, text, col.k)
             except CellError as exc:
-                c.error(cells.pos(j), f"{field}.paper[{col.name}]", str(exc))
+                c.error(cells.pos(j), cfield, str(exc))
         out.append(text)
-    return tuple(out), tuple(cells.positions)
+        conditions.append(when)
+    return tuple(out), tuple(cells.positions), tuple(conditions)
 
 
 def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
@@ -652,7 +776,8 @@ def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
         if not isinstance(item, dict):
             c.error(doc["claims"].pos(i), field, f"expected a claim mapping, found {_kind(item)}")
             continue
-        c.keys(item, ("id", "text", "where", "quantity", "value", "relation", "tolerance", "applies_to"), field)
+        c.keys(item, ("id", "text", "where", "quantity", "value", "relation", "tolerance", "applies_to",
+                      "count_depthwise"), field)
         cid = c.string(item, "id", f"{field}.id", default=f"claim{i}")
         if cid in ids:
             c.error(item.pos("id"), f"{field}.id", f"duplicate claim id {cid!r}")
@@ -668,13 +793,17 @@ def _claims(c: _Checker, doc, options) -> tuple[Claim, ...]:
             except CellError as exc:
                 c.error(item.pos("value"), f"{field}.value", str(exc))
         relation = c.string(item, "relation", f"{field}.relation", required=False, default="approx")
+        depthwise = c.boolean(item, "count_depthwise", f"{field}.count_depthwise")
+        if "count_depthwise" in item and quantity != "depth":
+            c.error(item.pos("count_depthwise"), f"{field}.count_depthwise",
+                    f"only a depth claim says whether depthwise convs count; this claim's quantity is {quantity!r}")
         if relation not in ("approx", "less_than", "greater_than"):
             c.error(item.pos("relation"), f"{field}.relation", f"expected approx, less_than or greater_than, found {relation!r}")
         out.append(Claim(cid, item.line, c.string(item, "text", f"{field}.text", default=""),
                          c.string(item, "where", f"{field}.where", required=False, default=""),
                          quantity or "params", value or "0", relation,
                          float(c.number(item, "tolerance", f"{field}.tolerance", 0.0, 0.0, 1.0)),
-                         c.conditions(item, "applies_to", f"{field}.applies_to", options)))
+                         c.conditions(item, "applies_to", f"{field}.applies_to", options), depthwise))
     return tuple(out)
 
 
@@ -747,7 +876,8 @@ def _variants(c: _Checker, doc, options, rows, templates) -> dict:
         c.keys(v, ("description", "set"), field)
         sets = c.mapping(v, "set", f"{field}.set") or {}
         for key in sets:
-            problem = setting_problem(str(key), options, rows, templates)
+            problem = (setting_problem(str(key), options, rows, templates)
+                       or setting_value_problem(str(key), sets[key], options))
             if problem:
                 c.error(sets.pos(key), f"{field}.set.{key}", problem)
         out[str(vname)] = Variant(str(vname), c.string(v, "description", f"{field}.description", required=False,
@@ -772,4 +902,25 @@ def setting_problem(key: str, options, rows, templates) -> str | None:
             params |= set(templates[r.template].params)
     if arg not in params:
         return f"row {row_name!r} has no argument {arg!r}{_suggest(arg, params)}; its arguments: {', '.join(sorted(params)) or 'none'}"
+    return None
+
+
+def setting_value_problem(key: str, value, options) -> str | None:
+    """Why `value` cannot be given to `key` by --set or a variant, or None: a value a spec could hold
+    there (a scalar or a list of names, whole numbers within archcheck's limit) and, for an option,
+    of its default's type (a boolean option takes true or false, a number option a number)."""
+    if isinstance(value, dict) or (isinstance(value, list) and not all(
+            isinstance(v, str) or _is_int(v) for v in value)):
+        return f"expected a scalar value or a list of names, found {_kind(value)}"
+    if _is_int(value) and not 0 <= value <= MAX_CHANNELS:
+        return f"expected a value from 0 to {MAX_CHANNELS:,} (archcheck's limit), found {_shown(value)}"
+    if "." in key or key not in options:
+        return None
+    default = options[key]
+    if isinstance(default, bool) and not isinstance(value, bool):
+        return f"expected true or false (a boolean option), found {_kind(value)}"
+    if _is_number(default) and not _is_number(value):
+        return f"expected a number (the option's default is {_shown(default)}), found {_kind(value)}"
+    if isinstance(default, list) and not isinstance(value, list):
+        return f"expected a list (the option's default is one), found {_kind(value)}"
     return None

@@ -9,6 +9,9 @@ refuses aliases and deep nesting before anything is composed, so neither an alia
 """
 from __future__ import annotations
 
+import math
+import os
+
 import yaml
 
 from ..errors import Problem, SpecError
@@ -21,6 +24,11 @@ _STD_TAGS = {
 }
 # Plain scalars the resolver gives these tags to ("2014-09-17", "<<", "=") are kept as text.
 _AS_TEXT_TAGS = {"tag:yaml.org,2002:" + t for t in ("timestamp", "merge", "value")}
+_TAG_VALUES = {"int": "a whole number", "float": "a number", "bool": "true or false", "null": "null or ~"}
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 class Located:
@@ -102,10 +110,23 @@ class _Builder:
                 out.positions.append(_position(item))
             return out
         try:
-            return self.loader.construct_object(node, deep=True)
-        except ValueError:  # an integer of more than 4,300 digits (Python's int-from-text limit)
-            self.problem(node, field, f"expected a number archcheck can read, found {len(node.value):,} digits")
+            if node.tag.endswith(":null") and node.value not in ("", "~", "null", "Null", "NULL"):
+                raise ValueError(node.value)          # PyYAML reads `!!null maybe` as null
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, yaml.constructor.ConstructorError):
+            # `!!int abc`, `!!bool maybe`, `!!float x`, or an integer of more than 4,300 digits (Python's
+            # int-from-text limit)
+            digits = node.value.strip().lstrip("+-").replace("_", "")
+            if node.tag.endswith(":int") and digits.isdigit() and len(digits) > 4300:
+                self.problem(node, field, f"expected a number archcheck can read, found {len(digits):,} digits")
+            else:
+                want = _TAG_VALUES.get(node.tag.rsplit(":", 1)[-1], "a value of its type")
+                self.problem(node, field, f"expected {want} after the tag {_short(node.tag)}, found {node.value!r}")
             return None
+        if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN or infinity
+            self.problem(node, field, f"expected a finite number, found {node.value!r}")
+            return None
+        return value
 
 
 def _refuse_aliases(text: str, path: str) -> None:
@@ -142,9 +163,8 @@ def _refuse_aliases(text: str, path: str) -> None:
 
 def load_yaml_text(text: str, path: str):
     """Parse YAML text into LDict/LList/scalars; raise SpecError with file:line on any problem."""
-    if len(text) > MAX_SPEC_BYTES:
-        raise SpecError([Problem(path, None, None, "",
-                                 f"file is {len(text):,} bytes; specs are limited to {MAX_SPEC_BYTES:,}")])
+    if len(text) > MAX_SPEC_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
+        raise SpecError([_too_large(path, len(text.encode("utf-8", "surrogatepass")))])
     loader = None
     try:
         _refuse_aliases(text, path)
@@ -180,10 +200,19 @@ def load_yaml_text(text: str, path: str):
             loader.dispose()
 
 
+def _too_large(path: str, size: int | None) -> Problem:
+    size_text = f"{size:,} bytes" if size is not None else f"more than {MAX_SPEC_BYTES:,} bytes"
+    return Problem(path, None, None, "", f"file is {size_text}; specs are limited to {MAX_SPEC_BYTES:,} bytes")
+
+
 def load_yaml_file(path: str):
+    """Read and parse a spec file; its size in bytes is checked before anything is parsed."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_SPEC_BYTES + 1)
+            if len(raw) > MAX_SPEC_BYTES:
+                st = os.fstat(fh.fileno())   # a pipe or device has no size of its own
+                raise SpecError([_too_large(path, st.st_size if st.st_size > MAX_SPEC_BYTES else None)])
     except FileNotFoundError:
         raise SpecError([Problem(path, None, None, "", "no such file")]) from None
     except IsADirectoryError:
@@ -197,3 +226,29 @@ def load_yaml_file(path: str):
         raise SpecError([Problem(path, line, col, "", f"expected UTF-8 text, found the byte 0x{raw[exc.start]:02x} "
                                                       f"(byte {exc.start:,} of the file)")]) from None
     return load_yaml_text(text, path)
+
+
+
+def load_value(text: str, origin: str, field: str):
+    """One `--set` value, read exactly as the same text in a spec would be (a date stays text; tags,
+    aliases, NaN and infinity are refused); problems name `origin` and `field`, without a line."""
+    loader, value, problems = None, None, []
+    try:
+        _refuse_aliases(text, origin)
+        loader = _LOADER(text)
+        node = loader.get_single_node()
+        if node is None:
+            return ""
+        builder = _Builder(origin, loader)
+        value = builder.build(node, field)
+        problems = builder.problems
+    except SpecError as exc:
+        problems = exc.problems
+    except yaml.YAMLError:
+        raise SpecError([Problem(origin, None, None, field, f"cannot read the value {text!r} as a YAML scalar")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if problems:
+        raise SpecError([Problem(origin, None, None, field, p.message) for p in problems])
+    return value
