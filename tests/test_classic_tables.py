@@ -56,6 +56,16 @@ def test_residual_columns_each_judge_their_own_build():
                                                        "depth-10": "ok"}
 
 
+def test_cells_of_other_builds_are_marked_in_markdown():
+    from archcheck.render import render
+
+    md = render(verify(load_spec(RESIDUAL)), "markdown")
+    assert "A cell marked (other build) describes another build of the table and is not judged." in md
+    conv3 = next(line for line in md.splitlines() if line.startswith("| conv3_x "))
+    assert conv3.count("(other build)") == 1                 # the 10-layer column's cell
+    assert "(other build)" not in render(verify(load_spec("googlenet")), "markdown")
+
+
 def test_a_block_cell_names_the_unit_that_differs():
     report = verify(load_spec(RESIDUAL, variant="ten", sets=["conv3_rest.mid=24"]))
     cell = [f for f in report.findings if f.field == "10-layer"]

@@ -5,7 +5,7 @@ import re
 
 from tabulate import tabulate
 
-from ..compare import fmt_int, fmt_shape_hwc
+from ..compare import NOT_APPLICABLE, fmt_int, fmt_shape_hwc
 from ..report import KNOWN, MISMATCH, WARNING, Report
 from .common import CONVENTIONS, build_line, title_of
 
@@ -45,6 +45,8 @@ def _cell(c) -> str:
     if c.status in MARK:
         shown = f"{esc(c.printed)} → {esc(c.measured)} {MARK[c.status]}"
         return f"**{shown}**" if c.status == MISMATCH else shown
+    if c.status == NOT_APPLICABLE:     # a cell the spec limits to other builds: shown, not judged
+        return f"{esc(c.printed)} (other build)"
     return esc(c.printed)
 
 
@@ -90,12 +92,14 @@ def totals_table(report: Report) -> str:
 
 def render_markdown(report: Report) -> str:
     title, table_name = title_of(report)
+    other_builds = (" A cell marked (other build) describes another build of the table and is not judged."
+                    if any(c.status == NOT_APPLICABLE for r in report.rows for c in r.cells) else "")
     parts = [f"# {esc(title)}", "", build_line(report, code, esc), "",
              f"**Verdict: {report.verdict.upper()}**: {report.count(MISMATCH)} mismatch(es), "
              f"{report.count(KNOWN)} known paper erratum finding(s), {report.count(WARNING)} warning(s).", ""]
     parts += [f"## {table_name}: printed vs measured", "",
               "Each cell is the paper's, as printed. Where the measurement disagrees it follows the arrow: "
-              "† a known erratum of the paper (see Findings), ✗ an unexplained mismatch.", "",
+              "† a known erratum of the paper (see Findings), ✗ an unexplained mismatch." + other_builds, "",
               paper_table(report), "",
               "## Measured per row", "",
               "All rows of the network, including those the table does not list. Counts per image; "
