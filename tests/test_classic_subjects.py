@@ -1,0 +1,239 @@
+"""The classic test subjects (tests/subjects/classic/) against pytorchcv's models and the papers' own numbers.
+
+Every faithful subject, at every depth or configuration, must have the parameter count and the multiply-add
+count of the matching pytorchcv model: both built on the meta device, MACs = FLOPs / 2 from torch's
+FlopCounterMode restricted to conv / linear / matmul ops, at 224x224. Subjects are built the way
+`archcheck verify --model` builds them (archcheck.model_ref.load_model on `file.py:Name`). Where a paper's
+number can be checked by hand, the arithmetic is written beside the expected number. Every deviation
+option is shown to change the architecture: counts, output shapes or the sequence of layers.
+
+pytorchcv 0.0.74's conventions, read from its source:
+  VGG        vgg11/13/16/19 are A/B/D/E with conv biases, no BN and no adaptive pool (the 7x7 map is
+             flattened); bn_vggN has BN and convs without bias, bn_vggNb BN and conv biases (torchvision's
+             vggN_bn). It has neither C nor A-LRN.
+  ResNet     resnet50/101/152 put the stride on the FIRST 1x1 conv of a bottleneck (get_resnet's default
+             conv1_stride=True: "v1", the authors' Caffe model); resnet50b/101b/152b put it on the 3x3
+             ("v1.5", torchvision's). Shortcuts are option B (1x1 conv + BN where the shape changes); convs
+             have no bias; the head is AvgPool2d(7) and a Linear.
+  MobileNet  mobilenet_w1 keeps each depthwise and pointwise conv (each conv-BN-ReLU) in one DwsConvBlock;
+             plain ReLU; stride 1 on Table 1's row 18; widths int(alpha * c) (mobilenet_w3d4, wd2, wd4);
+             AvgPool2d(7).
+  DenseNet   densenet121/169/201: pre-activation units, the unit itself concatenating (identity, new);
+             transitions to in // 2 channels; a final BN-ReLU; AvgPool2d(7). It has no DenseNet-264, so that
+             one is checked against pytorchcv's DenseNet class given the 6-12-64-48 channel lists.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_leaves
+from torch.utils.flop_counter import FlopCounterMode
+
+SUBJECTS = Path(__file__).resolve().parent / "subjects" / "classic"
+COUNTED_OPS = {"convolution", "addmm", "mm", "bmm", "matmul", "linear"}
+
+
+@dataclass(frozen=True)
+class Counts:
+    params: int
+    macs: int
+    outputs: tuple      # shapes of the output tensors, flattened
+
+
+def _batch_norm_shapes_only(input, running_mean, running_var, weight=None, bias=None, *args, **kwargs):
+    """F.batch_norm while counting. On the meta device batch norm runs as a Python decomposition (a few ms
+    a call, most of a forward's time); it has no multiply-add that counts, so only its shapes are checked."""
+    for t in (running_mean, running_var, weight, bias):
+        if t is not None and tuple(t.shape) != (input.shape[1],):
+            raise RuntimeError(f"batch norm over {tuple(t.shape)} features applied to {tuple(input.shape)}")
+    return torch.empty_like(input)
+
+
+def measure(model, size=224, log=None) -> Counts:
+    """Parameters, multiply-adds and output shapes of one eval-mode forward; `log` also records its layers."""
+    model.eval()
+    counter = FlopCounterMode(display=False)
+    with counter, log or contextlib.nullcontext(), torch.no_grad(), \
+            mock.patch.object(F, "batch_norm", _batch_norm_shapes_only):
+        out = model(torch.empty(1, 3, size, size, device="meta"))
+    flops = sum(n for op, n in counter.get_flop_counts()["Global"].items()
+                if str(op).rpartition(".")[2] in COUNTED_OPS)
+    shapes = tuple(tuple(t.shape) for t in tree_leaves(out) if isinstance(t, torch.Tensor))
+    return Counts(sum(p.numel() for p in model.parameters()), flops // 2, shapes)
+
+
+def subject(ref: str, **kwargs):
+    """Build `file.py:Name` from tests/subjects/classic as `verify --model` does (meta device)."""
+    from archcheck.model_ref import load_model
+
+    return load_model(f"{SUBJECTS}/{ref}", kwargs)
+
+
+@lru_cache(maxsize=None)
+def pytorchcv(family: str, name: str) -> Counts:
+    factory = getattr(importlib.import_module(f"pytorchcv.models.{family}"), name)
+    with torch.device("meta"):
+        model = factory()
+    return measure(model)
+
+
+LAYER_CALLS = {"conv2d", "linear", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "local_response_norm",
+               "relu", "relu6", "hardtanh"}
+
+
+class _LayerLog(TorchFunctionMode):
+    """(function, output shape, weight shape) of every layer-like call, in call order."""
+
+    def __init__(self):
+        super().__init__()
+        self.entries = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        name = getattr(func, "__name__", "")
+        if name in LAYER_CALLS:
+            weight = tuple(args[1].shape) if name in ("conv2d", "linear") else None
+            self.entries.append((name, tuple(out.shape), weight))
+        return out
+
+
+@lru_cache(maxsize=None)
+def _probe(ref: str, size: int, kwargs: tuple) -> tuple[Counts, list]:
+    log = _LayerLog()
+    return measure(subject(ref, **dict(kwargs)), size, log), log.entries
+
+
+def counts(ref: str, size=224, **kwargs) -> Counts:
+    return _probe(ref, size, tuple(sorted(kwargs.items())))[0]
+
+
+def layers(ref: str, size=224, **kwargs) -> list:
+    """(function, output shape, weight shape) of the subject's layer calls, in order."""
+    return _probe(ref, size, tuple(sorted(kwargs.items())))[1]
+
+
+def convs(entries) -> list:
+    return [(out, w) for name, out, w in entries if name == "conv2d"]
+
+
+def calls(entries, name) -> int:
+    return sum(1 for n, _, _ in entries if n == name)
+
+
+def same_counts(a: Counts, b: Counts) -> bool:
+    return (a.params, a.macs) == (b.params, b.macs)
+
+
+# == VGG ===================================================================================================
+
+VGG_STYLES = ["vgg.py:vgg", "vgg.py:VGGNet", "vgg.py:VGGFunctional"]
+VGG_CV = {"A": "vgg11", "B": "vgg13", "D": "vgg16", "E": "vgg19"}
+
+# VGG-16 (D) by hand. Conv: 3*3*cin*cout weights + cout biases; FC: in*out + out.
+VGG16_CONV_PARAMS = (
+    (27 * 64 + 64) + (9 * 64 * 64 + 64)                                     # stage 1:     1,792 +    36,928
+    + (9 * 64 * 128 + 128) + (9 * 128 * 128 + 128)                          # stage 2:    73,856 +   147,584
+    + (9 * 128 * 256 + 256) + 2 * (9 * 256 * 256 + 256)                     # stage 3:   295,168 + 2*590,080
+    + (9 * 256 * 512 + 512) + 2 * (9 * 512 * 512 + 512)                     # stage 4: 1,180,160 + 2*2,359,808
+    + 3 * (9 * 512 * 512 + 512))                                            # stage 5:             3*2,359,808
+VGG_FC_PARAMS = (512 * 7 * 7 * 4096 + 4096) + (4096 * 4096 + 4096) + (4096 * 1000 + 1000)
+VGG16_MACS = (
+    9 * (3 * 64 + 64 * 64) * 224 * 224                                      #  1,936,392,192
+    + 9 * (64 * 128 + 128 * 128) * 112 * 112                                #  2,774,532,096
+    + 9 * (128 * 256 + 2 * 256 * 256) * 56 * 56                             #  4,624,220,160
+    + 9 * (256 * 512 + 2 * 512 * 512) * 28 * 28                             #  4,624,220,160
+    + 9 * (3 * 512 * 512) * 14 * 14                                         #  1,387,266,048
+    + 512 * 7 * 7 * 4096 + 4096 * 4096 + 4096 * 1000)                       #    123,633,664 (FC)
+# Configuration C: the third conv of stages 3-5 is 1x1, so 8 of its 9 taps go.
+C_SAVED_PARAMS = 8 * 256 * 256 + 2 * 8 * 512 * 512                          #      4,718,592
+C_SAVED_MACS = 8 * 256 * 256 * 56 * 56 + 8 * 512 * 512 * (28 * 28 + 14 * 14)  #  3,699,376,128
+
+
+def test_vgg16_by_hand_is_pytorchcv_and_table_2():
+    assert VGG16_CONV_PARAMS == 14_714_688
+    assert VGG_FC_PARAMS == 123_642_856
+    assert VGG16_CONV_PARAMS + VGG_FC_PARAMS == 138_357_544 == pytorchcv("vgg", "vgg16").params
+    assert VGG16_MACS == 15_470_264_320 == pytorchcv("vgg", "vgg16").macs
+    assert round(138_357_544 / 1e6) == 138                                  # Table 2, column D
+
+
+@pytest.mark.parametrize("style", VGG_STYLES)
+@pytest.mark.parametrize("config", sorted(VGG_CV))
+def test_vgg_matches_pytorchcv(style, config):
+    assert counts(style, config=config) == pytorchcv("vgg", VGG_CV[config])
+
+
+@pytest.mark.parametrize("factory, depth", [("vgg11", 11), ("vgg13", 13), ("vgg16", 16), ("vgg19", 19)])
+def test_vgg_factories_and_depth_numbers(factory, depth):
+    expected = pytorchcv("vgg", factory)
+    assert counts(f"vgg.py:{factory}") == expected
+    assert counts("vgg.py:VGGNet", config=depth) == expected
+
+
+@pytest.mark.parametrize("config", sorted(VGG_CV))
+def test_vgg_batch_norm_matches_pytorchcv(config):
+    n = VGG_CV[config][3:]
+    assert counts("vgg.py:vgg", config=config, batch_norm=True) == pytorchcv("vgg", f"bn_vgg{n}b")
+    assert counts("vgg.py:vgg", config=config, batch_norm=True, conv_bias=False) == pytorchcv("vgg", f"bn_vgg{n}")
+
+
+@pytest.mark.parametrize("style", VGG_STYLES)
+def test_vgg_c_by_hand(style):
+    c = counts(style, config="C")
+    assert c.params == 138_357_544 - C_SAVED_PARAMS == 133_638_952
+    assert c.macs == 15_470_264_320 - C_SAVED_MACS == 11_770_888_192
+    kernels = [w[2] for _, w in convs(layers(style, config="C"))]
+    assert kernels == [3] * 6 + [1] + [3, 3, 1] * 2                         # Table 1 rows 13, 18, 23
+
+
+@pytest.mark.parametrize("style", VGG_STYLES)
+def test_vgg_a_lrn_is_a_plus_one_lrn(style):
+    # LRN has neither parameters nor multiply-adds counted, so the totals are those of A
+    assert same_counts(counts(style, config="A-LRN"), pytorchcv("vgg", "vgg11"))
+    log = layers(style, config="A-LRN")
+    assert calls(log, "local_response_norm") == 1 and calls(layers(style, config="A"), "local_response_norm") == 0
+    names = [n for n, _, _ in log if n != "relu"]
+    assert names[:3] == ["conv2d", "local_response_norm", "max_pool2d"]     # Table 1: conv3-64, LRN, maxpool
+
+
+def test_vgg_table_2_rounds_to_the_printed_millions():
+    printed = {"A": 133, "A-LRN": 133, "B": 133, "C": 134, "D": 138, "E": 144}    # Table 2
+    for config, millions in printed.items():
+        assert round(counts("vgg.py:vgg", config=config).params / 1e6) == millions, config
+
+
+def test_vgg_deviations_change_the_architecture():
+    d = pytorchcv("vgg", "vgg16")
+    half = counts("vgg.py:vgg", half_width_stage=3)
+    assert half.params < d.params
+    assert [w[0] for _, w in convs(layers("vgg.py:vgg", half_width_stage=3))][4:7] == [128, 128, 128]
+
+    narrow = counts("vgg.py:VGGNet", fc_width=1024)
+    assert narrow.params == d.params - VGG_FC_PARAMS + (25088 * 1024 + 1024) + (1024 * 1024 + 1024) + (1024 * 1000 + 1000)
+
+    # the 1x1 conv first in stages 3-5: it now takes the stage's input (128, 256, 512 channels wide)
+    first = counts("vgg.py:VGGNet", config="C", one_by_one_first=True)
+    assert first.params == d.params - 8 * (128 * 256 + 256 * 512 + 512 * 512) == 134_949_672
+    assert first.macs == d.macs - 8 * (128 * 256 * 56 * 56 + 256 * 512 * 28 * 28 + 512 * 512 * 14 * 14)
+    kernels = [w[2] for _, w in convs(layers("vgg.py:VGGNet", config="C", one_by_one_first=True))]
+    assert kernels == [3] * 4 + [1, 3, 3] * 3
+
+    avg = layers("vgg.py:VGGFunctional", pool="avg")
+    assert same_counts(counts("vgg.py:VGGFunctional", pool="avg"), d)
+    assert calls(avg, "avg_pool2d") == 5 and calls(avg, "max_pool2d") == 0
+
+    extra = counts("vgg.py:VGGFunctional", extra_conv_stage=4)
+    assert extra.params == d.params + 9 * 512 * 512 + 512
+    assert extra.macs == d.macs + 9 * 512 * 512 * 28 * 28
