@@ -237,3 +237,138 @@ def test_vgg_deviations_change_the_architecture():
     extra = counts("vgg.py:VGGFunctional", extra_conv_stage=4)
     assert extra.params == d.params + 9 * 512 * 512 + 512
     assert extra.macs == d.macs + 9 * 512 * 512 * 28 * 28
+
+
+# == ResNet ================================================================================================
+
+DEPTHS = [18, 34, 50, 101, 152]
+V1 = {d: f"resnet{d}" for d in DEPTHS}                                    # stride on the first 1x1
+V15 = {d: f"resnet{d}" + ("b" if d >= 50 else "") for d in DEPTHS}        # stride on the 3x3
+RESNET_V15 = [("resnet.py:resnet", {}), ("resnet.py:tutorial_resnet", {}),
+              ("resnet.py:timm_resnet", {}), ("resnet.py:ResNetBackbone", {})]
+RESNET_V1 = [("resnet.py:resnet", {"stride_in_1x1": True}), ("resnet.py:CaffeResNet", {}),
+             ("resnet.py:ResNetBackbone", {"stride_at": "1x1"})]
+
+
+def test_pytorchcv_resnet_stride_placement():
+    with torch.device("meta"):
+        from pytorchcv.models.resnet import resnet50, resnet50b
+        v1, v15 = resnet50(), resnet50b()
+    assert v1.features.stage2.unit1.body.conv1.conv.stride == (2, 2)       # the first 1x1
+    assert v1.features.stage2.unit1.body.conv2.conv.stride == (1, 1)
+    assert v15.features.stage2.unit1.body.conv1.conv.stride == (1, 1)
+    assert v15.features.stage2.unit1.body.conv2.conv.stride == (2, 2)      # the 3x3
+    assert pytorchcv("resnet", "resnet50").params == pytorchcv("resnet", "resnet50b").params
+    assert pytorchcv("resnet", "resnet50").macs < pytorchcv("resnet", "resnet50b").macs
+
+
+def _same_params_and_macs(ref, kwargs, depth, names):
+    got, expected = counts(ref, depth=depth, **kwargs), pytorchcv("resnet", names[depth])
+    assert same_counts(got, expected), (ref, kwargs, depth, got, expected)
+    assert got.outputs[-1] == (1, 1000)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("ref, kwargs", RESNET_V15, ids=[r for r, _ in RESNET_V15])
+def test_resnet_v15_matches_pytorchcv_b(ref, kwargs, depth):
+    _same_params_and_macs(ref, kwargs, depth, V15)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("ref, kwargs", RESNET_V1, ids=[r for r, _ in RESNET_V1])
+def test_resnet_v1_matches_pytorchcv(ref, kwargs, depth):
+    _same_params_and_macs(ref, kwargs, depth, V1)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_resnet_factories(depth):
+    assert counts(f"resnet.py:resnet{depth}") == pytorchcv("resnet", V15[depth])
+
+
+@pytest.mark.parametrize("ref, kwargs, spatial", [
+    ("resnet.py:resnet", {}, 56), ("resnet.py:resnet", {"stride_in_1x1": True}, 28),
+    ("resnet.py:CaffeResNet", {}, 28), ("resnet.py:tutorial_resnet", {}, 56), ("resnet.py:timm_resnet", {}, 56),
+    ("resnet.py:ResNetBackbone", {}, 56), ("resnet.py:ResNetBackbone", {"stride_at": "1x1"}, 28)])
+def test_resnet_stride_placement_of_each_subject(ref, kwargs, spatial):
+    # the first 1x1 conv of conv3_1 (256 -> 128): 28x28 if it carries the stride, 56x56 if the 3x3 does
+    first = next(out for out, w in convs(layers(ref, depth=50, **kwargs)) if w == (128, 256, 1, 1))
+    assert first[2:] == (spatial, spatial)
+
+
+# Option A drops the projection shortcuts (1x1 conv cin*cout + BN 2*cout) where the shape changes.
+BASIC_PROJECTIONS = [(64, 128, 28), (128, 256, 14), (256, 512, 7)]                       # (cin, cout, output side)
+BOTTLENECK_PROJECTIONS = [(64, 256, 56), (256, 512, 28), (512, 1024, 14), (1024, 2048, 7)]
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_resnet_option_a_by_hand(depth):
+    shortcuts = BASIC_PROJECTIONS if depth < 50 else BOTTLENECK_PROJECTIONS
+    b = pytorchcv("resnet", V15[depth])
+    a = counts("resnet.py:tutorial_resnet", depth=depth, option="A")
+    assert a.params == b.params - sum(i * o + 2 * o for i, o, _ in shortcuts)
+    assert a.macs == b.macs - sum(i * o * s * s for i, o, s in shortcuts)
+    if depth == 34:   # 21,797,672 - (8,448 + 33,280 + 132,096); 3,663,761,408 - 3 * 6,422,528
+        assert (a.params, a.macs) == (21_623_848, 3_644_493_824)
+
+
+def test_resnet34_option_c_adds_thirteen_projections():
+    # Sect. 4.1: option C has "many (thirteen) projection shortcuts" more than B. Blocks 3-4-6-3 less the 3
+    # that B already projects: 3 + 3 + 5 + 2 identity shortcuts become 1x1 convs (+ BN) of c -> c.
+    b, c = pytorchcv("resnet", "resnet34"), counts("resnet.py:resnet", depth=34, shortcut="C")
+    extra = [(64, 56, 3), (128, 28, 3), (256, 14, 5), (512, 7, 2)]                      # (c, side, how many)
+    assert sum(n for _, _, n in extra) == 13
+    assert c.params == b.params + sum(n * (ch * ch + 2 * ch) for ch, _, n in extra) == b.params + 919_168
+    assert c.macs == b.macs + sum(n * ch * ch * s * s for ch, s, n in extra) == b.macs + 13 * 12_845_056
+    one_by_one = [w for _, w in convs(layers("resnet.py:resnet", depth=34, shortcut="C")) if w[2] == 1]
+    assert len(one_by_one) == 16
+
+
+# one bottleneck of conv4_x: 1x1 1024->256, 3x3 256->256, 1x1 256->1024, and their BNs
+CONV4_BOTTLENECK = 1024 * 256 + 9 * 256 * 256 + 256 * 1024 + 2 * (256 + 256 + 1024)     # 1,117,184
+
+
+@pytest.mark.parametrize("ref", ["resnet.py:resnet", "resnet.py:CaffeResNet", "resnet.py:tutorial_resnet",
+                                 "resnet.py:timm_resnet", "resnet.py:ResNetBackbone"])
+def test_resnet_wrong_block_count(ref):
+    right, wrong = counts(ref, depth=50), counts(ref, depth=50, layers="3,4,5,3")
+    assert wrong.params == right.params - CONV4_BOTTLENECK == 25_557_032 - 1_117_184
+
+
+def test_resnet_deviations_change_the_architecture():
+    v1 = pytorchcv("resnet", "resnet50")
+    no_bn = counts("resnet.py:CaffeResNet", branch1_bn=False)
+    assert no_bn.params == v1.params - 2 * (256 + 512 + 1024 + 2048)
+
+    b = pytorchcv("resnet", "resnet50b")
+    deep = counts("resnet.py:timm_resnet", stem_type="deep")
+    stem_7x7 = 7 * 7 * 3 * 64 + 2 * 64
+    stem_deep = (27 * 32 + 2 * 32) + (9 * 32 * 32 + 2 * 32) + (9 * 32 * 64 + 2 * 64)
+    assert deep.params == b.params - stem_7x7 + stem_deep
+    assert calls(layers("resnet.py:timm_resnet", stem_type="deep"), "conv2d") == 53 + 2
+
+    # ResNet-D shortcuts: the same counts (a 1x1 conv at the same output size), but pooled, not strided
+    assert same_counts(counts("resnet.py:timm_resnet", avg_down=True), b)
+    assert calls(layers("resnet.py:timm_resnet", avg_down=True), "avg_pool2d") == 3
+    assert calls(layers("resnet.py:timm_resnet"), "avg_pool2d") == 0
+
+    no_pool = counts("resnet.py:ResNetBackbone", maxpool=False, returns="dict")
+    assert no_pool.params == b.params and no_pool.macs > 3 * b.macs
+    assert no_pool.outputs[:4] == ((1, 256, 112, 112), (1, 512, 56, 56), (1, 1024, 28, 28), (1, 2048, 14, 14))
+
+
+def test_resnet_backbone_returns():
+    assert counts("resnet.py:ResNetBackbone").outputs == ((1, 2048), (1, 1000))
+    model = subject("resnet.py:ResNetBackbone", depth=18, returns="dict").eval()
+    with torch.no_grad():
+        out = model(torch.empty(1, 3, 224, 224, device="meta"))
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "c2": (1, 64, 56, 56), "c3": (1, 128, 28, 28), "c4": (1, 256, 14, 14), "c5": (1, 512, 7, 7),
+        "logits": (1, 1000)}
+
+
+def test_resnet_flops_row_of_table_1():
+    # Table 1 prints 1.8, 3.6, 3.8, 7.6 and 11.3 x 10^9 FLOPs (multiply-adds, Sect. 3.3) for the v1 models.
+    # 18, 101 and 152 round to the printed value; 34 (3.66) and 50 (3.86) are printed one tenth lower.
+    printed = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+    got = {d: pytorchcv("resnet", V1[d]).macs / 1e9 for d in DEPTHS}
+    assert {d: round(v, 1) for d, v in got.items()} == {**printed, 34: 3.7, 50: 3.9}
