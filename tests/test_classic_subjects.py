@@ -372,3 +372,99 @@ def test_resnet_flops_row_of_table_1():
     printed = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
     got = {d: pytorchcv("resnet", V1[d]).macs / 1e9 for d in DEPTHS}
     assert {d: round(v, 1) for d, v in got.items()} == {**printed, 34: 3.7, 50: 3.9}
+
+
+# == MobileNet v1 ==========================================================================================
+
+MOBILENET_STYLES = ["mobilenet.py:MobileNetTutorial", "mobilenet.py:MobileNetV1", "mobilenet.py:KerasMobileNet"]
+# Table 1 in (cin, cout, output side of the pair): rows 2-19
+PAIRS = [(32, 64, 112), (64, 128, 56), (128, 128, 56), (128, 256, 28), (256, 256, 28), (256, 512, 14),
+         *[(512, 512, 14)] * 5, (512, 1024, 7), (1024, 1024, 7)]
+MOBILENET_WEIGHTS = (3 * 3 * 3 * 32                                          #       864  row 1
+                     + sum(9 * i for i, _, _ in PAIRS)                       #    44,640  depthwise 3x3
+                     + sum(i * o for i, o, _ in PAIRS)                       # 3,139,584  pointwise 1x1
+                     + 1024 * 1000 + 1000)                                   # 1,025,000  FC
+MOBILENET_BN = 2 * (32 + sum(i for i, _, _ in PAIRS) + sum(o for _, o, _ in PAIRS))   # 2 * (32 + 4,960 + 5,952)
+
+
+def table_1_macs(r=224):
+    """Mult-adds of Table 1 at input side r (every side scales by r / 224): the full 3x3 conv, Eqn. (5)'s
+    D_K*D_K*M*D_F*D_F + M*N*D_F*D_F per depthwise separable pair, and the FC."""
+    side = [s * r // 224 for _, _, s in PAIRS]
+    return ((112 * r // 224) ** 2 * 3 * 3 * 3 * 32
+            + sum(9 * i * f * f + i * o * f * f for (i, o, _), f in zip(PAIRS, side))
+            + 1024 * 1000)
+
+
+MOBILENET_MACS = (112 * 112 * 3 * 3 * 3 * 32                                # 10,838,016
+                  + sum(9 * i * s * s for i, _, s in PAIRS)                 # 17,385,984
+                  + sum(i * o * s * s for i, o, s in PAIRS)                 # 539,492,352
+                  + 1024 * 1000)                                            #  1,024,000
+
+
+def test_mobilenet_by_hand_is_pytorchcv_and_the_paper():
+    assert MOBILENET_WEIGHTS == 4_210_088 and MOBILENET_BN == 21_888
+    assert MOBILENET_WEIGHTS + MOBILENET_BN == 4_231_976 == pytorchcv("mobilenet", "mobilenet_w1").params
+    assert MOBILENET_MACS == table_1_macs(224) == 568_740_352 == pytorchcv("mobilenet", "mobilenet_w1").macs
+    assert round(MOBILENET_WEIGHTS / 1e6, 1) == round(4_231_976 / 1e6, 1) == 4.2   # Tables 4, 6-8: 4.2 million
+    assert round(MOBILENET_MACS / 1e6) == 569                                     # Tables 4, 6-8: 569 million
+    assert 1 + 2 * len(PAIRS) + 1 == 28          # "Counting depthwise and pointwise convolutions ... 28 layers"
+
+
+@pytest.mark.parametrize("style", MOBILENET_STYLES)
+def test_mobilenet_matches_pytorchcv(style):
+    got = counts(style)
+    assert same_counts(got, pytorchcv("mobilenet", "mobilenet_w1")) and got.outputs == ((1, 1000),)
+    # 27 convs and the FC; Keras computes the FC as a 1x1 conv
+    assert calls(layers(style), "conv2d") == (28 if style.endswith("KerasMobileNet") else 27)
+
+
+# Table 6: alpha -> (million mult-adds, million parameters); pytorchcv's name for that width
+TABLE_6 = {0.75: (325, 2.6, "mobilenet_w3d4"), 0.5: (149, 1.3, "mobilenet_wd2"), 0.25: (41, 0.5, "mobilenet_wd4")}
+
+
+@pytest.mark.parametrize("alpha", sorted(TABLE_6))
+def test_mobilenet_width_multiplier(alpha):
+    macs, params, name = TABLE_6[alpha]
+    for got in (counts("mobilenet.py:MobileNetV1", width_mult=alpha), counts("mobilenet.py:KerasMobileNet", alpha=alpha)):
+        assert same_counts(got, pytorchcv("mobilenet", name))
+        assert round(got.macs / 1e6) == macs and round(got.params / 1e6, 1) == params
+
+
+def test_mobilenet_resolution_multiplier():
+    # Table 7: 1.0 MobileNet-192 / -160 / -128: 418 / 290 / 186 million mult-adds, 4.2 million parameters
+    got = {r: counts("mobilenet.py:MobileNetV1", size=r, resolution=r) for r in (192, 160, 128)}
+    assert all(c.params == 4_231_976 and c.outputs == ((1, 1000),) for c in got.values())
+    assert all(c.macs == table_1_macs(r) for r, c in got.items())
+    assert round(got[192].macs / 1e6) == 418 and round(got[128].macs / 1e6) == 186
+    # 160: 290,675,200 mult-adds, which rounds to 291 million; the paper prints 290
+    assert got[160].macs == table_1_macs(160) == 290_675_200
+
+
+def test_mobilenet_deviations_change_the_architecture():
+    w1 = pytorchcv("mobilenet", "mobilenet_w1")
+
+    relu6 = layers("mobilenet.py:MobileNetTutorial", relu6=True)
+    assert same_counts(counts("mobilenet.py:MobileNetTutorial", relu6=True), w1)
+    assert calls(relu6, "hardtanh") == 27 and calls(relu6, "relu") == 0     # nn.ReLU6 is a Hardtanh(0, 6)
+    assert calls(layers("mobilenet.py:KerasMobileNet"), "hardtanh") == 27
+
+    late = counts("mobilenet.py:MobileNetTutorial", late_downsample=True)
+    assert late.params == w1.params and late.macs == w1.macs + 256 * 512 * (28 * 28 - 14 * 14) + 9 * 256 * (28 * 28 - 14 * 14)
+    pointwise_13 = [out for out, w in convs(layers("mobilenet.py:MobileNetTutorial", late_downsample=True))
+                    if w == (512, 256, 1, 1)]
+    assert pointwise_13 == [(1, 512, 28, 28)]
+
+    on_pw = counts("mobilenet.py:MobileNetV1", stride_on_pointwise=True)
+    assert on_pw.params == w1.params and on_pw.macs > w1.macs
+    dw_row_4 = [out for out, w in convs(layers("mobilenet.py:MobileNetV1", stride_on_pointwise=True))
+                if w == (64, 1, 3, 3)]
+    assert dw_row_4 == [(1, 64, 112, 112)]
+
+    literal = counts("mobilenet.py:KerasMobileNet", paper_strides=True)
+    assert literal.params == w1.params and literal.macs < w1.macs
+    assert convs(layers("mobilenet.py:KerasMobileNet", paper_strides=True))[-2][0] == (1, 1024, 3, 3)
+
+    shallow = counts("mobilenet.py:KerasMobileNet", shallow=True)
+    assert shallow.params == w1.params - 5 * (9 * 512 + 512 * 512 + 2 * (512 + 512)) == 2_887_976
+    assert calls(layers("mobilenet.py:KerasMobileNet", shallow=True), "conv2d") == 28 - 10
