@@ -468,3 +468,136 @@ def test_mobilenet_deviations_change_the_architecture():
     shallow = counts("mobilenet.py:KerasMobileNet", shallow=True)
     assert shallow.params == w1.params - 5 * (9 * 512 + 512 * 512 + 2 * (512 + 512)) == 2_887_976
     assert calls(layers("mobilenet.py:KerasMobileNet", shallow=True), "conv2d") == 28 - 10
+
+
+# == DenseNet ==============================================================================================
+
+DENSENET_STYLES = ["densenet.py:densenet", "densenet.py:TutorialDenseNet", "densenet.py:d2l_densenet"]
+
+
+def pytorchcv_densenet_channels(blocks, init=64, k=32):
+    """The per-unit channel lists pytorchcv's get_densenet builds: each transition halves, each unit adds k."""
+    channels, c = [], init
+    for i, n in enumerate(blocks):
+        c = c // 2 if i else c
+        channels.append([c + k * (j + 1) for j in range(n)])
+        c = channels[-1][-1]
+    return channels
+
+
+@lru_cache(maxsize=None)
+def pytorchcv_densenet(blocks) -> Counts:
+    from pytorchcv.models.densenet import DenseNet
+
+    with torch.device("meta"):
+        model = DenseNet(channels=pytorchcv_densenet_channels(blocks), init_block_channels=64)
+    return measure(model)
+
+
+def test_pytorchcv_densenet_class_reproduces_its_factories():
+    assert pytorchcv_densenet((6, 12, 24, 16)) == pytorchcv("densenet", "densenet121")
+    assert pytorchcv_densenet((6, 12, 48, 32)) == pytorchcv("densenet", "densenet201")
+
+
+@pytest.mark.parametrize("style", DENSENET_STYLES)
+@pytest.mark.parametrize("depth", [121, 169, 201])
+def test_densenet_matches_pytorchcv(style, depth):
+    assert counts(style, depth=depth) == pytorchcv("densenet", f"densenet{depth}")
+
+
+@pytest.mark.parametrize("style", DENSENET_STYLES)
+def test_densenet_264(style):
+    assert counts(style, depth=264) == pytorchcv_densenet((6, 12, 64, 48))
+
+
+@pytest.mark.parametrize("depth", [121, 169, 201, 264])
+def test_densenet_factories(depth):
+    assert counts(f"densenet.py:densenet{depth}") == counts("densenet.py:densenet", depth=depth)
+
+
+def test_densenet_by_hand():
+    # channels into the classifier: 64 + 6k -> /2 + 12k -> /2 + 24k -> /2 + 16k with k = 32
+    assert ((64 + 6 * 32) // 2 + 12 * 32) // 2 + 24 * 32 == 1024 and 1024 // 2 + 16 * 32 == 1024
+    assert layers("densenet.py:densenet")[-1] == ("linear", (1, 1000), (1000, 1024))
+    # 121 = 1 (conv) + 2 * (6 + 12 + 24 + 16) dense-layer convs + 3 transitions + 1 FC
+    assert 1 + 2 * 58 + 3 + 1 == 121 and calls(layers("densenet.py:densenet"), "conv2d") == 120
+    assert round(pytorchcv("densenet", "densenet201").params / 1e6) == 20      # Sect. 4.4: "20M parameters"
+
+
+def test_densenet_memory_efficient_checkpoints_without_changing_the_architecture(monkeypatch):
+    import torch.utils.checkpoint as cp
+
+    assert counts("densenet.py:densenet", memory_efficient=True) == pytorchcv("densenet", "densenet121")
+    calls_made = []
+    real = cp.checkpoint
+    monkeypatch.setattr(cp, "checkpoint", lambda *a, **k: calls_made.append(1) or real(*a, **k))
+    model = subject("densenet.py:densenet", memory_efficient=True).train()
+    counter = FlopCounterMode(display=False)
+    with counter:                                   # gradients on: the checkpointed path runs
+        out = model(torch.empty(1, 3, 224, 224, device="meta"))
+    assert len(calls_made) == 6 + 12 + 24 + 16 and tuple(out.shape) == (1, 1000)
+    assert counter.get_total_flops() // 2 == pytorchcv("densenet", "densenet121").macs
+
+
+def test_densenet_deviations_change_the_architecture():
+    ref = pytorchcv("densenet", "densenet121")
+    last_fc = {}
+    for name, kwargs in [("densenet.py:densenet", {"growth_rate": 24}), ("densenet.py:densenet", {"compression": 1.0}),
+                         ("densenet.py:densenet", {"bn_size": 2}), ("densenet.py:TutorialDenseNet", {"growth_rate": 24}),
+                         ("densenet.py:TutorialDenseNet", {"reduction": 1.0})]:
+        assert counts(name, **kwargs).params != ref.params, (name, kwargs)
+        last_fc[(name, *kwargs.items())] = layers(name, **kwargs)[-1][2][1]
+    assert last_fc == {   # the classifier's input channels
+        # k = 24 from a 64-wide stem: 64 + 6*24 = 208 -> 104 + 12*24 = 392 -> 196 + 24*24 = 772 -> 386 + 16*24
+        ("densenet.py:densenet", ("growth_rate", 24)): 770,
+        ("densenet.py:densenet", ("compression", 1.0)): 64 + 32 * (6 + 12 + 24 + 16),     # 1,920: nothing halved
+        ("densenet.py:densenet", ("bn_size", 2)): 1024,                                   # only the 1x1s narrow
+        # k = 24 from a 2k = 48-wide stem: 48 + 144 = 192 -> 96 + 288 = 384 -> 192 + 576 = 768 -> 384 + 384
+        ("densenet.py:TutorialDenseNet", ("growth_rate", 24)): 768,
+        ("densenet.py:TutorialDenseNet", ("reduction", 1.0)): 1920,
+    }
+
+    cifar = counts("densenet.py:TutorialDenseNet", cifar_stem=True)
+    assert cifar.params == ref.params - (7 * 7 * 3 * 64 + 2 * 64) + 3 * 3 * 3 * 64 and cifar.macs > 10 * ref.macs
+    assert convs(layers("densenet.py:TutorialDenseNet", cifar_stem=True))[0] == ((1, 64, 224, 224), (64, 3, 3, 3))
+
+    biased = counts("densenet.py:d2l_densenet", conv_bias=True)
+    conv_outputs = 64 + 58 * (4 * 32 + 32) + (128 + 256 + 512)               # 64 + 9,280 + 896
+    assert biased.params == ref.params + conv_outputs == ref.params + 10_240 and biased.macs == ref.macs
+
+
+# == every subject =========================================================================================
+
+# what --model names, and the classes their **kwargs reach
+ENTRY_POINTS = {
+    "vgg.py": ["vgg", "VGG", "VGGNet", "VGGFunctional"],
+    "resnet.py": ["resnet", "ResNet", "CaffeResNet", "tutorial_resnet", "timm_resnet", "TimmResNet", "ResNetBackbone"],
+    "mobilenet.py": ["MobileNetTutorial", "MobileNetV1", "KerasMobileNet"],
+    "densenet.py": ["densenet", "DenseNet", "TutorialDenseNet", "d2l_densenet"],
+}
+STRUCTURAL = {"self", "kwargs", "block", "features", "last_channels", "block_config"}   # set by the factories
+
+
+@pytest.mark.parametrize("file", sorted(ENTRY_POINTS))
+def test_docstrings_name_every_option(file):
+    spec = importlib.util.spec_from_file_location(f"classic_{file[:-3]}", SUBJECTS / file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in ENTRY_POINTS[file]:
+        assert re.search(rf"\b{name}\b", module.__doc__), f"{file}: {name} is not in the docstring"
+        for p in set(inspect.signature(getattr(module, name)).parameters) - STRUCTURAL:
+            assert re.search(rf"\b{p}\b", module.__doc__), f"{file}: option {name}({p}) is not in the docstring"
+
+
+@pytest.mark.parametrize("ref", ["vgg.py:vgg", "vgg.py:VGGNet", "vgg.py:VGGFunctional", "resnet.py:resnet",
+                                 "resnet.py:CaffeResNet", "resnet.py:tutorial_resnet", "resnet.py:timm_resnet",
+                                 "resnet.py:ResNetBackbone", "mobilenet.py:MobileNetTutorial",
+                                 "mobilenet.py:MobileNetV1", "mobilenet.py:KerasMobileNet",
+                                 "densenet.py:densenet", "densenet.py:TutorialDenseNet", "densenet.py:d2l_densenet"])
+def test_archcheck_traces_every_style(ref):
+    """verify --model traces the subject on the spec's input; its multiply-adds agree with torch's count."""
+    from archcheck.model_ref import trace_subject
+
+    _, trace = trace_subject(f"{SUBJECTS}/{ref}", {}, (3, 224, 224))
+    assert trace.output_shapes[-1] == (1, 1000)
+    assert sum(op.macs for op in trace.ops if op.kind in ("conv", "linear", "matmul")) == counts(ref).macs
