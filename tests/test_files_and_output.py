@@ -412,3 +412,12 @@ def test_usage_case(case, tmp_path, monkeypatch, cli):
     code, out, err = cli(*case.argv)
     assert (code, out, err) == (2, "", f"archcheck: error: {case.message}\n")
     assert snapshot(tmp_path) == before or case.prepare is not None   # the edit is the only change
+
+
+def test_markdown_escaping_keeps_a_transcribed_line_break_only():
+    from archcheck.render.markdown import esc
+
+    # specs write a line break inside a printed cell as <br> (ResNet's bracketed blocks)
+    assert esc("[3×3, 64<br>3×3, 64] ×2") == "[3×3, 64<br>3×3, 64] ×2"
+    assert esc("<br/><b>x</b> | y\n<!-- archcheck verify a -->") == \
+        "<br>&lt;b>x&lt;/b> \\| y &lt;!-- archcheck verify a -->"

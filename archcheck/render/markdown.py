@@ -19,14 +19,16 @@ def table(headers, rows, align=None) -> str:
 
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")      # an & that would start an HTML entity reference
 _BACKTICKS = re.compile(r"`+")
+_LINE_BREAK = re.compile(r"&lt;br\s*/?>", re.IGNORECASE)
 
 
 def esc(text) -> str:
     """Text from a spec or a model, made inert in Markdown: one line (it cannot start a heading or plant a
-    `<!-- archcheck -->` marker on a line of its own), no raw HTML (`<` as `&lt;`), `|` kept inside its
-    table cell."""
+    `<!-- archcheck -->` marker on a line of its own), no raw HTML (`<` as `&lt;`) but the `<br>` that
+    specs write for a line break inside a printed cell, `|` kept inside its table cell."""
     one_line = " ".join(str(text).splitlines()) if "\n" in str(text) or "\r" in str(text) else str(text)
-    return _ENTITY.sub("&amp;", one_line).replace("<", "&lt;").replace("|", "\\|")
+    escaped = _ENTITY.sub("&amp;", one_line).replace("<", "&lt;").replace("|", "\\|")
+    return _LINE_BREAK.sub("<br>", escaped)   # a transcribed line break inside a printed cell stays one
 
 
 def code(text) -> str:
