@@ -2,7 +2,7 @@
 
 A RowSpan says where a spec row sits in a trace (its ops, input and output values, and which op
 carries which template tag). For a model built from the spec, spans come from the row submodules
-(`spans_from_built`); for a foreign model, from alignment (align.py). Measuring is the same for both.
+(`spans_from_built`); for someone else's model, from alignment (subject/align.py). Measuring is the same for both.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class RowSpan:
     input: int | None
     output: int | None
     tags: dict[int, str] = field(default_factory=dict)   # op index -> tag
+    repeats: int = 1                                      # modules of the model the span holds (a run's surplus)
 
 
 @dataclass
@@ -75,7 +76,7 @@ def _cwh(shape):
 
 
 def measure_span(name: str, span: RowSpan, trace: Trace, shapes: dict[int, tuple]) -> RowMeasure:
-    m = RowMeasure(name, True, contributors=(name,))
+    m = RowMeasure(name, True, modules=span.repeats, contributors=(name,))
     m.input = _cwh(shapes.get(span.input)) if span.input is not None else None
     m.output = _cwh(shapes.get(span.output)) if span.output is not None else m.input
     for op in span.ops:
@@ -133,5 +134,5 @@ def combine(name: str, parts: list[RowMeasure], transitions: set[str]) -> RowMea
             m.patch = p.patch
         if p.dropout is not None:
             m.dropout = p.dropout
-    m.modules = sum(1 for p in parts if p.name not in transitions)
+    m.modules = sum(p.modules for p in parts if p.name not in transitions)
     return m

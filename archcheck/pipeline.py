@@ -77,19 +77,6 @@ def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = N
                   [e.id for e in spec.errata if e.id not in applied], strict)
 
 
-def verify_model(spec: Spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:
-    """Verify someone's own model (REF = path/to/file.py:Name or package.module:Name) against the spec's build.
-
-    The model is constructed on the meta device and traced like the build; align.py finds the spec's rows
-    in its dataflow. Raises ModelError (exit 2) when REF cannot be imported, constructed or run."""
-    from .foreign import make_foreign_report
-    from .model_ref import trace_subject
-
-    _, subject = trace_subject(ref, model_args, spec.input)
-    _, trace, spans = trace_spec(spec)
-    return make_foreign_report(spec, trace, spans, subject, ref, strict, model_args or {})
-
-
 def verify(spec: Spec, strict: bool = False) -> Report:
     """Verify the network the spec describes against the paper's printed cells."""
     _, trace, spans = trace_spec(spec)

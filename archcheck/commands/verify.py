@@ -34,8 +34,7 @@ def run(args) -> int:
         raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
     spec = load_spec(args.spec, args.variant, args.sets)
     if args.model:
-        from ..model_ref import parse_model_args
-        from ..pipeline import verify_model
+        from ..subject import parse_model_args, verify_model
         report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
     else:
         report = verify(spec, strict=args.strict)
