@@ -75,3 +75,30 @@ def test_a_model_that_stops_early_keeps_its_own_output_and_its_aux_head():
     assert rows == ["inception_4b", "inception_4c", "inception_4d", "aux2", "inception_4e", "pool4", "inception_5a",
                     "inception_5b", "avgpool", "dropout", "fc", "softmax"]
     assert "aux1" not in rows
+
+
+def test_timm_style_inception_v3_without_its_aux_head_is_the_no_aux_build():
+    # ConvNormAct, blocks from tables, forward_features / forward_head, a pool that flattens, drop_rate.
+    code, mine, known, report = check("specs/inception_v3.yaml",
+                                      "tests/subjects/inception_v3_timm_style.py:InceptionV3", "--variant", "no-aux",
+                                      "--strict")
+    assert (code, mine) == (0, [])
+    assert known == KNOWN["inception_v3_no_aux"]
+    assert report["totals"]["params"] == 23_834_568       # torchvision / pytorchcv inception_v3 without aux
+
+
+def test_timm_style_inception_v3_with_its_aux_head_returned_second():
+    code, mine, known, _ = check("specs/inception_v3.yaml", "tests/subjects/inception_v3_timm_style.py:InceptionV3",
+                                 "--model-arg", "aux_logits=true", "--strict")
+    assert (code, mine) == (0, [])
+    assert known == KNOWN["inception_v3"]
+
+
+def test_the_python_api_takes_the_reference_by_position_and_by_name():
+    import archcheck
+
+    spec = archcheck.load_spec("specs/googlenet.yaml")
+    by_position = archcheck.verify_model(spec, TUTORIAL, {"order": "list"}, True)
+    by_name = archcheck.verify_model(spec, ref=TUTORIAL, model_args={"order": "list"}, strict=True)
+    assert by_position.verdict == by_name.verdict == "pass"
+    assert [f.message for f in by_position.findings] == [f.message for f in by_name.findings]

@@ -424,10 +424,8 @@ class Head:
 class Side:
     """One network read as units: the main chain and the auxiliary heads."""
 
-    graph: Graph
     main: list                      # units of the main chain
     aux: list                       # Head
-    main_ops: set
     out: int                        # the main output value
 
 
@@ -446,7 +444,7 @@ def read_reference(reader: Reader, trace: Trace, spans: dict, aux_rows: set[str]
             continue
         ops = g.region(span.input, span.output, {op.index for op in span.ops})
         aux.append(Head(span.input, span.output, reader.chain(g, ops, span.input, span.output, same), set(ops), name))
-    return Side(g, main, aux, set(region), main_out), row_of
+    return Side(main, aux, main_out), row_of
 
 
 def output_candidates(trace: Trace, g: Graph) -> list[int]:
@@ -480,7 +478,7 @@ def read_subject(reader: Reader, trace: Trace, g: Graph, main_out: int) -> Side:
         ops = set(g.region(attach, v, ops)) if attach is not None else set()
         if ops:
             aux.append(Head(attach, v, reader.chain(g, sorted(ops), attach, v), ops))
-    return Side(g, reader.chain(g, region, trace.input_id, main_out), aux, main_ops, main_out)
+    return Side(reader.chain(g, region, trace.input_id, main_out), aux, main_out)
 
 
 # -- alignment -> row spans ----------------------------------------------------------------------------

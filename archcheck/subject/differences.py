@@ -113,9 +113,13 @@ def branch_name(units: list[Unit]) -> str:
     if not units:
         return "pass-through branch"
     for u in reversed(units):
-        name = unit_branch(u) if u.kind != "split" else branch_name(u.branches[0].units).rpartition(" / ")[0]
+        if u.kind == "split":   # its paths are named 'outer / inner branch' (nested templates): the outer name
+            outer = branch_name(u.branches[0].units).rpartition(" / ")[0]
+            name = f"{outer} branch" if outer else ""
+        else:
+            name = unit_branch(u)
         if name:
-            return name if u.kind != "split" else name + " branch"
+            return name
     return ""
 
 
