@@ -323,3 +323,25 @@ def test_recorded_reports_are_current(cli, path, spec, ref):
     assert code == 1
     with open(path, encoding="utf-8") as fh:
         assert out == fh.read(), f"{path} is stale: archcheck verify {spec} --model {ref} --output {path}"
+
+
+def _builds():
+    import yaml
+
+    for name in ("googlenet", "inception_v2", "inception_v3", "inception_v4", "inception_resnet_v2"):
+        with open(f"specs/{name}.yaml", encoding="utf-8") as fh:
+            variants = list((yaml.safe_load(fh).get("variants") or {}))
+        yield from ((name, v) for v in [None, *variants])
+
+
+@pytest.mark.parametrize("name, variant", list(_builds()))
+def test_every_build_read_as_someone_elses_model_has_no_finding(name, variant):
+    # The spec's own network, traced as a subject: alignment must pair every unit with itself.
+    from archcheck.build import build_model
+    from archcheck.subject import subject_report
+    from archcheck.trace import trace_model
+
+    spec = load_spec(f"specs/{name}.yaml", variant)
+    trace = trace_model(build_model(spec, device="meta"), spec.input, train=True)
+    report = subject_report(spec, trace, "the build", "build_model(spec)")
+    assert [f.message for f in report.findings if f.status in ("mismatch", "warning")] == []
