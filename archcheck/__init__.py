@@ -31,7 +31,7 @@ def verify(spec, strict=False):
 
 def verify_model(spec, ref, model_args=None, strict=False):
     """Check your own model (`path/to/file.py:Name` or `package.module:Name`) against the spec's build."""
-    from .pipeline import verify_model as _verify_model
+    from .subject import verify_model as _verify_model
     return _verify_model(spec, ref, model_args, strict)
 
 

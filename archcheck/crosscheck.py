@@ -116,7 +116,7 @@ def _trace_counts(meta_model, input_shape) -> _Counts:
                 c.other_norm += 2 * n
             elif norm == "instance":
                 c.other_norm += n
-        elif op.kind == "adaptive_pool" and op.attrs.get("pool") == "avg" and len(op.in_shapes[0]) == 4:
+        elif op.name.startswith("adaptive_avg_pool") and len(op.in_shapes[0]) == 4:   # not x.mean((2, 3))
             c.adaptive_avg_elements += math.prod(op.in_shapes[0])
     c.torchinfo_params = _torchinfo_params(meta_model, {call.path for call in trace.calls})
     return c
@@ -316,7 +316,7 @@ def _error(exc: BaseException) -> str:
 def meta_factory(spec, model_ref: str | None = None, model_args=()):
     """A function that builds the checked model on the meta device: --model's, or the spec's build."""
     if model_ref:
-        from .model_ref import load_model, parse_model_args
+        from .subject import load_model, parse_model_args
 
         kwargs = parse_model_args(model_args)
         return lambda: load_model(model_ref, kwargs)

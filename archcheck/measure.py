@@ -3,7 +3,7 @@ the main layers on the row's longest path.
 
 A RowSpan says where a spec row sits in a trace (its ops, input and output values, and which op
 carries which template tag). For a model built from the spec, spans come from the row submodules
-(`spans_from_built`); for a foreign model, from alignment (align.py). Measuring is the same for both.
+(`spans_from_built`); for someone else's model, from alignment (subject/align.py). Measuring is the same for both.
 
 A printed row can stand for several built units: the repetitions of a repeated row, the built rows
 that name it in `paper_row`. Its measurement keeps them (`units`): input sizes are compared with the
@@ -30,6 +30,7 @@ class RowSpan:
     output: int | None
     tags: dict[int, str] = field(default_factory=dict)   # op index -> tag
     parts: list["RowSpan"] = field(default_factory=list)  # a repeated row: one span per repetition
+    repeats: int = 1                                      # modules of the model the span holds (a run's surplus)
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,10 @@ def _cwh(shape):
 
 
 def measure_span(name: str, span: RowSpan, trace: Trace, shapes: dict[int, tuple]) -> RowMeasure:
-    m = RowMeasure(name, True, contributors=(name,), path=main_path(span.ops, span.output))
+    m = RowMeasure(name, True, modules=span.repeats, contributors=(name,), path=main_path(span.ops, span.output))
     if span.parts:
         m.units = tuple(measure_span(f"{name}.{i}", part, trace, shapes) for i, part in enumerate(span.parts))
-        m.modules = len(m.units)
+        m.modules = sum(u.modules for u in m.units)
     m.input = _cwh(shapes.get(span.input)) if span.input is not None else None
     m.output = _cwh(shapes.get(span.output)) if span.output is not None else m.input
     for op in span.ops:
@@ -213,6 +214,11 @@ def measure_span(name: str, span: RowSpan, trace: Trace, shapes: dict[int, tuple
                 m.filters[tag] = m.filters.get(tag, 0) + out_ch
             elif op.kind in ("max_pool", "avg_pool"):
                 m.pools[tag] = op.attrs["pool"]
+    if span.repeats > 1:
+        # A foreign model's span holding a run's surplus modules (10 blocks where the paper has 5): a
+        # width cell describes one module of the run; the differ compares every surplus module with the
+        # paper's block, and the count is its own finding.
+        m.filters = {tag: ch // span.repeats if ch % span.repeats == 0 else ch for tag, ch in m.filters.items()}
     if span.input is not None and span.output is not None:
         m.depth = trace.value_depth.get(span.output, 0) - trace.value_depth.get(span.input, 0)
     return m
@@ -254,7 +260,7 @@ def combine(name: str, parts: list[RowMeasure], transitions: set[str]) -> RowMea
             m.patch = p.patch
         if p.dropout is not None:
             m.dropout = p.dropout
-    m.modules = sum(1 for u in units if not u.transition)
+    m.modules = sum(u.modules for u in units if not u.transition)
     return m
 
 
@@ -273,7 +279,7 @@ def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]
         if r.repeat is not None and span is not None and not span.parts and r.name in own:
             parts = split_repetitions(span, repeat_count(r, spec.options) or 1)
             if parts:
-                own[r.name] = measure_span(r.name, RowSpan(span.ops, span.input, span.output, span.tags, parts),
+                own[r.name] = measure_span(r.name, RowSpan(span.ops, span.input, span.output, span.tags, parts, span.repeats),
                                            trace, shapes)
     members: dict[str, list[RowMeasure]] = {}    # printed row -> built rows naming it in `paper_row`
     for r in active:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .build import build_model
 from .compare import compare_claims, compare_rows, not_applicable_note, unused_errata_findings
-from .measure import RowMeasure, measure_rows, spans_from_built  # noqa: F401 (measure_rows: foreign.py)
+from .measure import measure_rows, spans_from_built
 from .report import Report, RowResult, Totals
 from .spec import Spec
 from .trace import Trace, trace_model
@@ -17,16 +17,15 @@ def trace_spec(spec: Spec):
     return model, trace, spans
 
 
-def totals_of(trace: Trace, spec: Spec, measures: dict[str, RowMeasure], spans: dict) -> Totals:
-    aux_names = {r.name for r in spec.rows if r.aux}
-    aux_ops = [op for name, span in spans.items() if name in aux_names for op in span.ops]
-    aux_params = sum(op.param_numel for op in aux_ops)
-    main_out = trace.outputs[0] if trace.outputs else None
+def network_totals(trace: Trace, aux_ops, main_out: int | None) -> Totals:
+    """Whole-network counts (Totals), the auxiliary heads' ops `aux_ops` kept apart; depth along the
+    longest weight-layer path to the main output `main_out`. One definition for built and foreign models."""
+    aux = list(aux_ops)
     return Totals(
         params=trace.total_params,
-        params_without_aux=trace.total_params - aux_params,
-        weights=sum(op.weights for op in trace.ops) - sum(op.weights for op in aux_ops),
-        macs=sum(op.macs for op in trace.ops) - sum(op.macs for op in aux_ops),
+        params_without_aux=trace.total_params - sum(op.param_numel for op in aux),
+        weights=sum(op.weights for op in trace.ops) - sum(op.weights for op in aux),
+        macs=sum(op.macs for op in trace.ops) - sum(op.macs for op in aux),
         macs_with_aux=sum(op.macs for op in trace.ops),
         depth=trace.value_depth.get(main_out, 0) if main_out is not None else 0,
         trainable_params=trace.trainable_params,
@@ -34,11 +33,18 @@ def totals_of(trace: Trace, spec: Spec, measures: dict[str, RowMeasure], spans: 
     )
 
 
+def totals_of(trace: Trace, spec: Spec, spans: dict) -> Totals:
+    """The totals of the spec's build: its aux rows' spans are the auxiliary heads; outputs[0] the main output."""
+    aux_names = {r.name for r in spec.rows if r.aux}
+    aux_ops = [op for name, span in spans.items() if name in aux_names for op in span.ops]
+    return network_totals(trace, aux_ops, trace.outputs[0] if trace.outputs else None)
+
+
 def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = None, strict: bool = False,
                 extra_findings=()) -> Report:
     measures = measure_rows(spec, trace, spans)
     row_results, findings, comparer = compare_rows(spec, measures)
-    totals = totals_of(trace, spec, measures, spans)
+    totals = totals_of(trace, spec, spans)
     claims, claim_findings = compare_claims(spec, totals, comparer)
     findings = list(extra_findings) + findings + claim_findings + unused_errata_findings(spec, comparer)
     rows = [RowResult(row.name, row.paper is not None, cells, m, row.source, row.aux, row.line, row.paper_row)
@@ -47,19 +53,6 @@ def make_report(spec: Spec, trace: Trace, spans: dict, model_ref: str | None = N
     return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),
                   spec.variant, dict(spec.options), model_ref, rows, findings, claims, totals, applied,
                   [e.id for e in spec.errata if e.id not in applied], strict, not_applicable_note(comparer))
-
-
-def verify_model(spec: Spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:
-    """Verify someone's own model (REF = path/to/file.py:Name or package.module:Name) against the spec's build.
-
-    The model is constructed on the meta device and traced like the build; align.py finds the spec's rows
-    in its dataflow. Raises ModelError (exit 2) when REF cannot be imported, constructed or run."""
-    from .foreign import make_foreign_report
-    from .model_ref import trace_subject
-
-    _, subject = trace_subject(ref, model_args, spec.input)
-    _, trace, spans = trace_spec(spec)
-    return make_foreign_report(spec, trace, spans, subject, ref, strict, model_args or {})
 
 
 def verify(spec: Spec, strict: bool = False) -> Report:

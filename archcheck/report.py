@@ -17,6 +17,7 @@ class Finding:
     message: str
     erratum: str | None = None
     line: int | None = None  # spec line of the printed cell (or claim)
+    summary: str = ""        # a warning: what warnings of its kind are about (text and Markdown show them together)
 
     def as_json(self) -> dict:
         out = {"row": self.row, "field": self.field, "paper": self.paper, "measured": self.measured,

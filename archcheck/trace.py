@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .shapes import broadcast, conv_out, pair, pool_out
+from .shapes import broadcast, conv_out, pool_out
 
 WEIGHT_KINDS = ("conv", "linear", "matmul")
 
@@ -94,11 +94,20 @@ class Trace:
 
 # -- argument binding for builtins (no inspect.signature for C functions) --------------------------------
 
-def _bind(args, kwargs, names, defaults=None):
+# Keyword names PyTorch's argument parser accepts for its builtins besides their own (numpy compatibility,
+# python_arg_parser.cpp): torch.cat(xs, axis=1), torch.add(x1=a, x2=b), torch.relu(x=t). A name reaches
+# the mode only if the function accepted it, so applying these to every rule is safe.
+ALIASES = {"axis": "dim", "x": "input", "a": "input", "x1": "input", "x2": "other", "keepdims": "keepdim"}
+
+
+def _bind(args, kwargs, names, defaults=None, aliases=None):
     out = dict(defaults or {})
     for name, value in zip(names, args):
         out[name] = value
-    out.update(kwargs)
+    for key, value in kwargs.items():
+        if key not in names:
+            key = (aliases or {}).get(key) or ALIASES.get(key, key)
+        out[key] = value
     return out
 
 
@@ -107,10 +116,16 @@ def _shape(t) -> tuple[int, ...]:
 
 
 class _Rule:
-    __slots__ = ("kind", "names", "defaults", "compute", "inplace_arg")
+    """How the tracer computes one op: its argument names in positional order (`names`, as PyTorch spells
+    them; tests/test_trace_arguments.py checks them against torch itself), names of its own that mean one of
+    them (`aliases`: torch.mm's `mat2` is `other`), and `compute(bound) -> (shape, MACs, attrs)`, or None
+    when the call is not one the rule describes (the real meta kernel then runs)."""
 
-    def __init__(self, kind, names, defaults, compute, inplace_arg=None):
+    __slots__ = ("kind", "names", "defaults", "compute", "inplace_arg", "aliases")
+
+    def __init__(self, kind, names, defaults, compute, inplace_arg=None, aliases=None):
         self.kind, self.names, self.defaults, self.compute, self.inplace_arg = kind, names, defaults, compute, inplace_arg
+        self.aliases = aliases
 
 
 def _conv(a):
@@ -172,6 +187,9 @@ def _pool(kind):
         if any(n <= 0 for n in spatial):
             raise RuntimeError(f"{kind} pool: an input of shape {list(xs)} is too small for kernel {k}, stride {s}, "
                                f"padding {p}")
+        # Along a dimension with one window the stride changes nothing: F.avg_pool2d(x, 7) on 7×7 (stride 7)
+        # is the paper's "7×7/1", written /1 as papers print a global pool.
+        s = tuple(1 if n == 1 else ss for n, ss in zip(spatial, s))
         attrs = {"pool": kind, "kernel": k, "stride": s, "padding": p, "ceil_mode": ceil}
         if kind == "avg":
             attrs["count_include_pad"] = bool(a.get("count_include_pad", True))
@@ -201,8 +219,25 @@ def _same(a):
     return _shape(a["input"]), 0, {}
 
 
+def _reduce(kind):
+    """x.mean((2, 3)) and x.amax((2, 3)): a global pool when the dimensions are exactly the spatial ones."""
+    def compute(a):
+        xs, dim = _shape(a["input"]), a.get("dim")
+        if len(xs) < 3 or dim is None:
+            return None
+        dims = sorted({int(d) % len(xs) for d in (dim if isinstance(dim, (list, tuple)) else (dim,))})
+        if dims != list(range(2, len(xs))):
+            return None
+        nd = len(xs) - 2
+        attrs = {"pool": kind, "output_size": (1,) * nd, "adaptive": True, "kernel": xs[2:], "stride": (1,) * nd,
+                 "padding": (0,) * nd, "ceil_mode": False}
+        return ((*xs[:2], *(1,) * nd) if a.get("keepdim") else xs[:2]), 0, attrs
+    return compute
+
+
 def _dropout(a):
-    return _shape(a["input"]), 0, {"p": float(a.get("p", 0.5))}
+    # F.dropout(x, p, training=False) does nothing, whatever the mode it runs in
+    return _shape(a["input"]), 0, {"p": float(a.get("p", 0.5)), "training": bool(a.get("training", True))}
 
 
 def _norm(kind):
@@ -220,7 +255,8 @@ def _binary(a):
     other = a["other"]
     xs = _shape(a["input"])
     if isinstance(other, torch.Tensor):
-        return broadcast(xs, _shape(other)), 0, {}
+        alpha = a.get("alpha", 1)
+        return broadcast(xs, _shape(other)), 0, ({"alpha": alpha} if alpha != 1 else {})
     return xs, 0, {"scalar": other if isinstance(other, (int, float)) else None}
 
 
@@ -267,11 +303,12 @@ def _rules():
     conv_def = {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1}
     add([torch.conv1d, torch.conv2d, torch.conv3d], _Rule("conv", conv_names, conv_def, _conv))
     add([F.linear], _Rule("linear", ("input", "weight", "bias"), {"bias": None}, _linear))
-    mp = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
-    add([F.max_pool1d, F.max_pool2d, F.max_pool3d, torch.max_pool1d, torch.max_pool2d, torch.max_pool3d],
-        _Rule("max_pool", mp, {}, _pool("max")))
-    ap = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
-    add([F.avg_pool1d, F.avg_pool2d, F.avg_pool3d], _Rule("avg_pool", ap, {}, _pool("avg")))
+    mp = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    add([F.max_pool1d, F.max_pool2d, F.max_pool3d], _Rule("max_pool", mp + ("return_indices",), {}, _pool("max")))
+    add([torch.max_pool1d, torch.max_pool2d, torch.max_pool3d], _Rule("max_pool", mp, {}, _pool("max")))
+    ap = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")
+    add([F.avg_pool1d], _Rule("avg_pool", ap, {}, _pool("avg")))
+    add([F.avg_pool2d, F.avg_pool3d], _Rule("avg_pool", ap + ("divisor_override",), {}, _pool("avg")))
     add([F.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.adaptive_avg_pool3d],
         _Rule("adaptive_pool", ("input", "output_size"), {}, _adaptive("avg")))
     add([F.adaptive_max_pool1d, F.adaptive_max_pool2d, F.adaptive_max_pool3d],
@@ -280,37 +317,42 @@ def _rules():
                                        "momentum", "eps"), {}, _norm("batch")))
     add([F.layer_norm], _Rule("norm", ("input", "normalized_shape", "weight", "bias", "eps"), {}, _norm("layer")))
     add([F.group_norm], _Rule("norm", ("input", "num_groups", "weight", "bias", "eps"), {}, _norm("group")))
-    add([F.instance_norm], _Rule("norm", ("input",), {}, _norm("instance")))
+    add([F.instance_norm], _Rule("norm", ("input", "running_mean", "running_var", "weight", "bias",
+                                          "use_input_stats", "momentum", "eps"), {}, _norm("instance")))
     add([F.local_response_norm], _Rule("lrn", ("input", "size", "alpha", "beta", "k"), {}, _norm("lrn")))
-    act = ("input", "inplace")
-    for f in (F.relu, F.relu6, F.elu, F.selu, F.celu, F.silu, F.mish, F.hardswish, F.hardsigmoid):
-        add([f], _Rule("act", act, {}, _same, inplace_arg="inplace"))
+    for f in (F.relu, F.relu6, F.selu, F.silu, F.mish, F.hardswish, F.hardsigmoid):
+        add([f], _Rule("act", ("input", "inplace"), {}, _same, inplace_arg="inplace"))
+    add([F.elu, F.celu], _Rule("act", ("input", "alpha", "inplace"), {}, _same, inplace_arg="inplace"))
     add([F.hardtanh], _Rule("act", ("input", "min_val", "max_val", "inplace"), {}, _same, inplace_arg="inplace"))
     add([F.leaky_relu], _Rule("act", ("input", "negative_slope", "inplace"), {}, _same, inplace_arg="inplace"))
-    add([torch.relu, T.relu, F.gelu, torch.sigmoid, T.sigmoid, F.sigmoid, torch.tanh, T.tanh, F.tanh,
-         F.softmax, F.log_softmax, torch.softmax, T.softmax, T.log_softmax], _Rule("act", ("input",), {}, _same))
-    add([torch.relu_, T.relu_, F.relu_, T.sigmoid_, T.tanh_],
-        _Rule("act", ("input",), {}, _same, inplace_arg=True))
+    add([torch.relu, T.relu, torch.sigmoid, T.sigmoid, F.sigmoid, torch.tanh, T.tanh, F.tanh],
+        _Rule("act", ("input",), {}, _same))
+    add([F.gelu], _Rule("act", ("input", "approximate"), {}, _same))
+    add([F.softmax, F.log_softmax, torch.softmax, T.softmax, T.log_softmax], _Rule("act", ("input", "dim"), {}, _same))
+    add([torch.relu_, T.relu_, F.relu_, T.sigmoid_, T.tanh_], _Rule("act", ("input",), {}, _same, inplace_arg=True))
     drop = ("input", "p", "training", "inplace")
     add([F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout, F.feature_alpha_dropout],
         _Rule("dropout", drop, {}, _dropout, inplace_arg="inplace"))
-    bin_names = ("input", "other", "alpha")
-    for kind, names in (("add", ("add", "__add__", "__radd__", "sub", "__sub__", "__rsub__")),
-                        ("mul", ("mul", "__mul__", "__rmul__", "div", "__truediv__", "__rtruediv__"))):
-        funcs = [getattr(T, n, None) for n in names] + [getattr(torch, n, None) for n in ("add", "sub", "mul", "div")
-                                                           if n in names]
-        add(funcs, _Rule(kind, bin_names, {}, _binary))
-        inplace = [getattr(T, n, None) for n in names_inplace(kind)]
-        add(inplace, _Rule(kind, bin_names, {}, _binary, inplace_arg=True))
+    # x + y, x - y (alpha: x + alpha·y), x * y, x / y, and their in-place and reflected forms
+    plus, times, div = ("input", "other", "alpha"), ("input", "other"), ("input", "other", "rounding_mode")
+    for funcs, kind, names, inplace in (
+            ([T.add, T.sub, torch.add, torch.sub], "add", plus, None), ([T.add_, T.sub_], "add", plus, True),
+            ([T.__add__, T.__radd__, T.__sub__, T.__rsub__], "add", times, None),
+            ([T.__iadd__, T.__isub__], "add", times, True),
+            ([T.mul, torch.mul, T.__mul__, T.__rmul__, T.__truediv__, getattr(T, "__rtruediv__", None)], "mul",
+             times, None), ([T.mul_, T.__imul__, T.__itruediv__], "mul", times, True),
+            ([T.div, torch.div], "mul", div, None), ([T.div_], "mul", div, True)):
+        add(funcs, _Rule(kind, names, {}, _binary, inplace_arg=inplace))
     add([torch.cat, torch.concat, getattr(torch, "concatenate", None)], _Rule("cat", ("tensors", "dim"), {}, _cat))
-    add([torch.matmul, T.matmul, T.__matmul__, torch.mm, T.mm, torch.bmm, T.bmm],
-        _Rule("matmul", ("input", "other"), {}, _matmul))
-    add([T.__rmatmul__], _Rule("matmul", ("other", "input"), {}, _matmul))
+    add([torch.matmul, T.matmul, T.__matmul__], _Rule("matmul", ("input", "other"), {}, _matmul))
+    add([torch.mm, T.mm, torch.bmm, T.bmm], _Rule("matmul", ("input", "mat2"), {}, _matmul,
+                                                  aliases={"mat2": "other"}))
+    add([T.__rmatmul__], _Rule("matmul", ("input", "other"), {},   # x.__rmatmul__(y) is y @ x
+                               lambda a: _matmul({"input": a["other"], "other": a["input"]})))
+    reduce_names = ("input", "dim", "keepdim")
+    add([torch.mean, T.mean], _Rule("adaptive_pool", reduce_names, {}, _reduce("avg")))
+    add([torch.amax, T.amax], _Rule("adaptive_pool", reduce_names, {}, _reduce("max")))
     return R
-
-
-def names_inplace(kind):
-    return ("add_", "__iadd__", "sub_", "__isub__") if kind == "add" else ("mul_", "__imul__", "div_", "__itruediv__")
 
 
 _RULES = None
@@ -326,17 +368,26 @@ class _Recorder(TorchFunctionMode):
         rule = _RULES.get(func)
         t = self.t
         if rule is not None:
-            a = _bind(args, kwargs, rule.names, rule.defaults)
+            a = _bind(args, kwargs, rule.names, rule.defaults, rule.aliases)
+            if rule.aliases:
+                a = {rule.aliases.get(k, k): v for k, v in a.items()}
             x = a.get("input", a.get("tensors"))
-            if not isinstance(x, torch.Tensor) and rule.kind != "cat":
-                return func(*args, **kwargs)
-            out_shape, macs, attrs = rule.compute(a)
+            computed = rule.compute(a) if isinstance(x, torch.Tensor) or rule.kind == "cat" else None
+        else:
+            computed = None
+        if computed is not None:
+            out_shape, macs, attrs = computed
             inplace = rule.inplace_arg is True or (isinstance(rule.inplace_arg, str) and bool(a.get(rule.inplace_arg)))
             if inplace:
                 out = x
             else:
                 ref = x if isinstance(x, torch.Tensor) else x[0]
                 out = torch.empty(out_shape, dtype=ref.dtype, device=ref.device)
+            if rule.kind == "add" and "alpha" in attrs:   # torch.add(x, y, alpha=0.17) is x + 0.17 * y: record the scaling as its own op
+                other, alpha = a["other"], attrs.pop("alpha")
+                scaled = torch.empty(_shape(other), dtype=other.dtype, device=other.device)
+                t.record("mul", func, (other,), {}, scaled, _shape(other), 0, {"scalar": alpha}, {})
+                args, kwargs = (a["input"], scaled), {}
             t.record(rule.kind, func, args, kwargs, out, out_shape, macs, attrs, a)
             if rule.kind == "max_pool" and a.get("return_indices"):
                 return out, torch.empty(out_shape, dtype=torch.long, device=out.device)

@@ -14,13 +14,20 @@ Series:
 - GoogLeNet with every channel count multiplied by 1, 4, 16 and 32 (generated spec files); the
   competitor is skipped where its real weights would not fit (estimated from archcheck's own count);
 - GoogLeNet with N extra copies of the inception (4b) module (512 -> 512 channels at 14x14) after the
-  original, N = 0, 100, 400, 1600; time per module is (T(N) - T(0)) / N.
+  original, N = 0, 100, 400, 1600; time per module is (T(N) - T(0)) / N;
+- `verify --model`: the GoogLeNet subject (tests/subjects/googlenet_alt.py) with the same N extra modules
+  against a spec with them, both alike; and the same with added modules that all differ from each other
+  (their reduce widths vary), so that pairing runs of identical blocks alone cannot keep the cost linear.
+
+`--series main,width,...` runs only some series; the sections of the others are kept from the existing
+RESULTS.md as they were (each says when it was run).
 """
 from __future__ import annotations
 
 import argparse
 import copy
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -94,10 +101,19 @@ def competitor_run(spec: Path, args) -> Run:
     return run_once(competitor_argv(spec), args.competitor_timeout, ok=(0,), must_succeed=False)
 
 
-def archcheck_argv(spec: Path) -> list[str]:
+def archcheck_argv(spec: Path, *more: str) -> list[str]:
     script = Path(sys.executable).with_name("archcheck")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "archcheck"]
-    return cmd + ["verify", str(spec)]
+    return cmd + ["verify", str(spec), *more]
+
+
+SUBJECT = "tests/subjects/googlenet_alt.py:GoogLeNetAlt"
+
+
+def model_argv(spec: Path, n: int, distinct: bool) -> list[str]:
+    """`archcheck verify SPEC --model` the GoogLeNet subject with n extra modules (LRN on, as the spec has it)."""
+    return archcheck_argv(spec, "--model", SUBJECT, "--model-arg", "lrn=true", "--model-arg", f"extra={n}",
+                          "--model-arg", f"distinct={str(distinct).lower()}")
 
 
 def competitor_argv(spec: Path) -> list[str]:
@@ -156,6 +172,37 @@ def stacked_googlenet(n: int, directory: Path) -> Path:
     doc["rows"] = rows[:at + 1] + copies + rows[at + 1:]
     doc["name"] = f"googlenet-stack{n}"
     return _dump(doc, directory / f"googlenet_stack{n}.yaml")
+
+
+def _copy_config():
+    """The subject's own rule for its extra modules (tests/subjects/googlenet_alt.py), so spec and model agree."""
+    path = ROOT / "tests" / "subjects" / "googlenet_alt.py"
+    spec = importlib.util.spec_from_file_location("googlenet_alt_for_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.copy_config
+
+
+def distinct_googlenet(n: int, directory: Path) -> Path:
+    """GoogLeNet with n more inception modules after (4b), each with other reduce widths (copy_config): no two
+    alike. Their printed reduce and cost cells are left empty (the table has no such rows to print)."""
+    copy_config = _copy_config()
+    doc = copy.deepcopy(_load(ROOT / "specs" / "googlenet.yaml"))
+    rows = doc["rows"]
+    at = next(i for i, r in enumerate(rows) if r["name"] == STACK_TEMPLATE_ROW)
+    names = [c["name"] for c in doc["columns"]]
+    copies = []
+    for i in range(1, n + 1):
+        row = copy.deepcopy(rows[at])
+        row["name"] = f"{STACK_TEMPLATE_ROW}_distinct{i:04d}"
+        c1, r3, c3, r5, c5, pp = copy_config(i, True)
+        row["args"] = {"n1x1": c1, "n3x3red": r3, "n3x3": c3, "n5x5red": r5, "n5x5": c5, "pool_proj": pp}
+        for col in ("#3×3 reduce", "#5×5 reduce", "params", "ops"):
+            row["paper"][names.index(col)] = ""
+        copies.append(row)
+    doc["rows"] = rows[:at + 1] + copies + rows[at + 1:]
+    doc["name"] = f"googlenet-distinct{n}"
+    return _dump(doc, directory / f"googlenet_distinct{n}.yaml")
 
 
 def model_size(spec: Path) -> tuple[int, int]:
@@ -275,49 +322,43 @@ def width_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
     return lines, target
 
 
-def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
-    sizes = [0] + args.stacks
-    specs = {n: stacked_googlenet(n, tmp) for n in sizes}
+def depth_rounds(argvs: dict, args, log, label: str) -> dict:
+    """Each size's process, after a warm-up, `--series-runs` times round robin (load changes hit every size)."""
+    sizes = list(argvs)
     for n in sizes:
-        run_once(archcheck_argv(specs[n]))  # warm-up
+        run_once(argvs[n])
     ours: dict[int, list[Run]] = {n: [] for n in sizes}
     for i in range(args.series_runs):
-        for n in (sizes if i % 2 == 0 else sizes[::-1]):    # round robin: load changes hit every size
-            ours[n].append(run_once(archcheck_argv(specs[n])))
-        log(f"stacks round {i + 1}/{args.series_runs}: " + ", ".join(f"{n}: {ours[n][-1].wall:.2f} s" for n in sizes))
-    theirs: dict[int, Run | None] = {}
-    for n in sizes:
-        if args.quick and n > 100:
-            theirs[n] = None
-            continue
-        log(f"stack {n}: competitor once (timeout {args.competitor_timeout:.0f} s)")
-        theirs[n] = competitor_run(specs[n], args)
+        for n in (sizes if i % 2 == 0 else sizes[::-1]):
+            ours[n].append(run_once(argvs[n]))
+        log(f"{label} round {i + 1}/{args.series_runs}: " + ", ".join(f"{n}: {ours[n][-1].wall:.2f} s" for n in sizes))
+    return ours
+
+
+def depth_table(ours: dict, theirs: dict | None, args) -> tuple[list[str], bool, list[tuple]]:
+    """Per size: medians, time per added module by median and by fastest run; -> (lines, flat within 1.5x,
+    per-module rows)."""
+    sizes = list(ours)
     t0, c0 = median(ours[0], "wall"), median(ours[0], "cpu")
     m0 = min(r.wall for r in ours[0])
-    lines = ["| modules added | archcheck wall | per module (wall) | per module (CPU) | per module (fastest runs) "
-             "| archcheck peak RSS | competitor wall | competitor per module | competitor peak RSS |",
-             "|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    head = ["modules added", "archcheck wall", "per module (wall)", "per module (CPU)", "per module (fastest runs)",
+            "archcheck peak RSS"]
+    if theirs is not None:
+        head += ["competitor wall", "competitor per module", "competitor peak RSS"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "--:|" * len(head)]
     per_module = []
     for n in sizes:
         wall, cpu = median(ours[n], "wall"), median(ours[n], "cpu")
-        r = theirs[n]
-        if r is None:
-            comp = ["not run (--quick)", "", ""]
-        elif r.timed_out:
-            comp = [f"> {args.competitor_timeout:.0f} s (stopped)", "", fmt_mib(r.rss)]
-        elif r.error:
-            comp = [f"failed after {fmt_s(r.wall)}: {r.error}", "", fmt_mib(r.rss)]
-        else:
-            r0 = theirs[0]
-            per = f"{(r.wall - r0.wall) / n * 1000:.1f} ms" if n and r0 and not (r0.timed_out or r0.error) else ""
-            comp = [fmt_s(r.wall), per, fmt_mib(r.rss)]
         fastest = min(r.wall for r in ours[n])
         if n:
             per_module.append(((wall - t0) / n, (cpu - c0) / n, (fastest - m0) / n))
         own = [f"{(wall - t0) / n * 1000:.2f} ms", f"{(cpu - c0) / n * 1000:.2f} ms",
                f"{(fastest - m0) / n * 1000:.2f} ms"] if n else ["", "", ""]
-        lines.append(f"| {n:,} | {fmt_s(wall)} | {own[0]} | {own[1]} | {own[2]} | {fmt_mib(median(ours[n], 'rss'))} | "
-                     + " | ".join(comp) + " |")
+        cells = [f"{n:,}", fmt_s(wall), *own, fmt_mib(median(ours[n], "rss"))]
+        if theirs is not None:
+            cells += _competitor_cells(theirs, n, args)
+        lines.append("| " + " | ".join(cells) + " |")
+
     def spread(i):
         values = [p[i] for p in per_module]
         return max(values) / min(values) if min(values) > 0 else float("inf")
@@ -327,7 +368,79 @@ def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
                   f"median CPU time (target: within 1.5x). The fastest runs decide the target: on a shared machine "
                   f"the minimum is the estimate least disturbed by other work, and a burst of load during one "
                   f"size's runs moves the medians at N = 100 by milliseconds per module."]
-    return lines, spread(2) <= 1.5
+    return lines, spread(2) <= 1.5, per_module
+
+
+def _competitor_cells(theirs: dict, n: int, args) -> list[str]:
+    r = theirs[n]
+    if r is None:
+        return ["not run (--quick)", "", ""]
+    if r.timed_out:
+        return [f"> {args.competitor_timeout:.0f} s (stopped)", "", fmt_mib(r.rss)]
+    if r.error:
+        return [f"failed after {fmt_s(r.wall)}: {r.error}", "", fmt_mib(r.rss)]
+    r0 = theirs[0]
+    per = f"{(r.wall - r0.wall) / n * 1000:.1f} ms" if n and r0 and not (r0.timed_out or r0.error) else ""
+    return [fmt_s(r.wall), per, fmt_mib(r.rss)]
+
+
+def stack_series(args, tmp: Path, log) -> tuple[list[str], bool | None]:
+    sizes = [0] + args.stacks
+    specs = {n: stacked_googlenet(n, tmp) for n in sizes}
+    ours = depth_rounds({n: archcheck_argv(specs[n]) for n in sizes}, args, log, "stacks")
+    theirs: dict[int, Run | None] = {}
+    for n in sizes:
+        if args.quick and n > 100:
+            theirs[n] = None
+            continue
+        log(f"stack {n}: competitor once (timeout {args.competitor_timeout:.0f} s)")
+        theirs[n] = competitor_run(specs[n], args)
+    lines, met, _ = depth_table(ours, theirs, args)
+    return lines, met
+
+
+def model_series(args, tmp: Path, log, distinct: bool) -> tuple[list[str], bool | None]:
+    """`verify SPEC --model` with N extra modules in both; flat time per module and < 1 GiB at N = 400."""
+    sizes = [0] + args.stacks
+    make = distinct_googlenet if distinct else stacked_googlenet
+    argvs = {n: model_argv(make(n, tmp), n, distinct) for n in sizes}
+    ours = depth_rounds(argvs, args, log, "distinct models" if distinct else "models")
+    lines, flat, _ = depth_table(ours, None, args)
+    memory = max(r.rss for r in ours[400]) if 400 in ours else None
+    if memory is not None:
+        lines.append(f"Peak RSS at 400 modules: {fmt_mib(memory)} at most over the runs (target: under 1 GiB).")
+    return lines, flat and (memory is None or memory < GIB)
+
+
+# -- RESULTS.md: one section per series, kept from the last file when a series is not run --------------------
+
+SERIES = ("main", "width", "stack", "model", "model-distinct")
+
+
+def section(name: str, heading: str, target: str, met, when: str, intro: str, body: list[str]) -> str:
+    verdict = "not measured" if met is None or met == [] else ("met" if (all(met) if isinstance(met, list) else met)
+                                                                else "NOT met")
+    return "\n".join([f"## {heading}", f"<!-- series: {name} -->", "", f"Run on {when}.", "",
+                      f"Target: {target}: **{verdict}**", "", intro, "", *body, ""])
+
+
+def kept_sections(path: Path) -> dict[str, str]:
+    """The series sections of an existing RESULTS.md, by series name (those written with a series marker)."""
+    if not path.exists():
+        return {}
+    out, current, name = {}, [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            if name:
+                out[name] = "\n".join(current).rstrip("\n") + "\n"
+            current, name = [line], None
+            continue
+        if line.startswith("<!-- series: "):
+            name = line[len("<!-- series: "):-len(" -->")]
+        current.append(line)
+    if name:
+        out[name] = "\n".join(current).rstrip("\n") + "\n"
+    return out
 
 
 def main(argv=None) -> int:
@@ -336,6 +449,9 @@ def main(argv=None) -> int:
     p.add_argument("--series-runs", type=int, default=7, help="archcheck runs per width and stack size (default 7)")
     p.add_argument("--widths", type=lambda s: [int(v) for v in s.split(",")], default=[1, 4, 16, 32])
     p.add_argument("--stacks", type=lambda s: [int(v) for v in s.split(",")], default=[100, 400, 1600])
+    p.add_argument("--series", type=lambda s: [v.strip() for v in s.split(",")], default=list(SERIES),
+                   help=f"which series to run, of {', '.join(SERIES)} (default: all); the others' sections are "
+                        f"kept from the existing --out file")
     p.add_argument("--competitor-timeout", type=float, default=300, help="seconds before a competitor run is "
                    "stopped (default 300)")
     p.add_argument("--competitor-memory", type=float, default=0.5, help="skip a competitor run whose estimated "
@@ -345,6 +461,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="where to write the results (default "
                    "bench/RESULTS.md); - for stdout only")
     args = p.parse_args(argv)
+    unknown = [v for v in args.series if v not in SERIES]
+    if unknown:
+        p.error(f"unknown series {', '.join(unknown)}; expected some of {', '.join(SERIES)}")
     if args.quick:
         args.runs, args.series_runs, args.widths, args.stacks = 3, 3, [1, 32], [100, 400]
         args.competitor_memory = min(args.competitor_memory, 0.2)
@@ -354,51 +473,67 @@ def main(argv=None) -> int:
 
     started = time.time()
     head = machine()
+    command = "python bench/bench.py" + (" --quick" if args.quick else "") + (
+        f" --series {','.join(args.series)}" if list(args.series) != list(SERIES) else "")
+    sections = kept_sections(Path(args.out)) if args.out != "-" else {}
     tmp = Path(tempfile.mkdtemp(prefix="archcheck-bench-"))
+    stacks = f"{args.stacks[0]:,} to {args.stacks[-1]:,}"
+    depth_intro = (f"archcheck: medians of {args.series_runs} rounds, sizes run round robin. Per module: (T(N) - T(0)) "
+                   "/ N with T the median (in the fastest-runs column, the minimum) over the rounds, so that process "
+                   "start-up does not hide growth; at N = 100, a 0.1 s wobble of T(0) moves it by 1 ms.")
     try:
-        main_lines, main_met = main_series(args, log)
-        width_lines, width_met = width_series(args, tmp, log)
-        stack_lines, stack_met = stack_series(args, tmp, log)
+        for name in args.series:
+            when = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by `{command}`, load average " \
+                   f"{' '.join(f'{v:.2f}' for v in os.getloadavg())} at its start"
+            if name == "main":
+                lines, met = main_series(args, log)
+                sections[name] = section(name, "Bundled specs", "archcheck's median wall time at most 0.8x the "
+                    "competitor's and a lower peak RSS", met, when,
+                    f"Whole processes, medians of {args.runs} alternating runs each (after one warm-up run of each "
+                    "side). archcheck: `archcheck verify SPEC` (Markdown report to /dev/null). Competitor: `python "
+                    "bench/competitor.py SPEC` (import torch, torchinfo, fvcore; build the same network with real "
+                    "weights; eval mode; torchinfo.summary and FlopCountAnalysis(...).total() on one batch-1 input, "
+                    "under torch.no_grad; it exits normally, as a user's script would, while archcheck ends with "
+                    "os._exit after flushing its output, skipping the ~0.3 s of interpreter shutdown with torch "
+                    "loaded). Ratio: archcheck / competitor; peak RSS: medians.", lines)
+            elif name == "width":
+                lines, met = width_series(args, tmp, log)
+                sections[name] = section(name, "Width: GoogLeNet with every channel count multiplied",
+                    "GoogLeNet x32 under 10 s wall and 1.5 GiB peak RSS", met, when,
+                    f"archcheck: median of {args.series_runs} runs. Competitor: one run, when its estimated memory "
+                    f"(4 bytes per parameter and activation + 0.5 GiB) fits in {args.competitor_memory:.0%} of the "
+                    f"available memory, stopped after {args.competitor_timeout:.0f} s.", lines)
+            elif name == "stack":
+                lines, met = stack_series(args, tmp, log)
+                sections[name] = section(name, "Depth: GoogLeNet with N more inception (4b) modules",
+                    f"time per stacked module flat within 1.5x from {stacks} modules (fastest runs)", met, when,
+                    depth_intro + " Competitor: one run per size.", lines)
+            else:
+                distinct = name == "model-distinct"
+                lines, met = model_series(args, tmp, log, distinct)
+                what = ("modules that all differ from each other (reduce widths varied), in spec and model alike"
+                        if distinct else "copies of inception (4b), in spec and model alike")
+                sections[name] = section(name, f"Depth of `verify --model`: the GoogLeNet subject with N more "
+                    f"{'distinct ' if distinct else ''}modules",
+                    f"time per module flat within 1.5x from {stacks} modules (fastest runs) and peak RSS under 1 "
+                    f"GiB at 400", met, when,
+                    f"`archcheck verify SPEC --model {SUBJECT} --model-arg lrn=true --model-arg extra=N "
+                    f"--model-arg distinct={str(distinct).lower()}`, SPEC GoogLeNet with N more {what} (a generated "
+                    f"spec file). " + depth_intro, lines)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     minutes = (time.time() - started) / 60
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-    def verdict(v):
-        return "not measured" if v is None or v == [] else ("met" if (all(v) if isinstance(v, list) else v) else "NOT met")
-
+    targets = [f"{text.splitlines()[0][len('## '):]}: {line[len('Target: '):]}" for name in SERIES
+               if name in sections for text in [sections[name]] for line in text.splitlines()
+               if line.startswith("Target: ")]
     text = "\n".join([
         "# Benchmark results", "",
-        f"Generated by `python bench/bench.py{' --quick' if args.quick else ''}` on {when} "
-        f"({minutes:.0f} minutes). See bench/README.md for what is measured and how.", "",
+        f"Last written by `{command}` ({minutes:.0f} minutes); each section says when its series ran. See "
+        f"bench/README.md for what is measured and how.", "",
         "## Machine", "", *head,
         f"- load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", "",
-        "## Targets", "",
-        f"- bundled specs: archcheck's median wall time at most 0.8x the competitor's and a lower peak RSS: "
-        f"**{verdict(main_met)}**",
-        f"- GoogLeNet x32: under 10 s wall and 1.5 GiB peak RSS: **{verdict(width_met)}**",
-        f"- time per stacked module flat within 1.5x from {args.stacks[0]:,} to {args.stacks[-1]:,} modules "
-        f"(fastest runs): "
-        f"**{verdict(stack_met)}**", "",
-        "## Bundled specs", "",
-        f"Whole processes, medians of {args.runs} alternating runs each (after one warm-up run of each side). "
-        "archcheck: `archcheck verify SPEC` (Markdown report to /dev/null). Competitor: `python "
-        "bench/competitor.py SPEC` (import torch, torchinfo, fvcore; build the same network with real weights; "
-        "eval mode; torchinfo.summary and FlopCountAnalysis(...).total() on one batch-1 input, under "
-        "torch.no_grad; it exits normally, as a user's script would, while archcheck ends with os._exit after "
-        "flushing its output, skipping the ~0.3 s of interpreter shutdown with torch loaded). "
-        "Ratio: archcheck / competitor; peak RSS: medians.", "",
-        *main_lines, "",
-        "## Width: GoogLeNet with every channel count multiplied", "",
-        f"archcheck: median of {args.series_runs} runs. Competitor: one run, when its estimated memory "
-        f"(4 bytes per parameter and activation + 0.5 GiB) fits in {args.competitor_memory:.0%} of the available "
-        f"memory, stopped after {args.competitor_timeout:.0f} s.", "",
-        *width_lines, "",
-        "## Depth: GoogLeNet with N more inception (4b) modules", "",
-        f"archcheck: medians of {args.series_runs} rounds, sizes run round robin. Per module: (T(N) - T(0)) / N "
-        "with T the median (in the fastest-runs column, the minimum) over the rounds, so that process start-up "
-        "does not hide growth; at N = 100, a 0.1 s wobble of T(0) moves it by 1 ms. Competitor: one run per size.", "",
-        *stack_lines, ""])
+        "## Targets", "", *[f"- {t}" for t in targets], "",
+        *[sections[name] for name in SERIES if name in sections]])
     if args.out == "-":
         sys.stdout.write(text)
     else:

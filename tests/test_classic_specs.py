@@ -345,15 +345,7 @@ def test_pytorchcv_counts_equal_the_declared_build(module, name, spec, variant, 
     assert (params, macs) == (t.params, t.macs)
 
 
-ISSUE_12_PAIRS = ("issue 12, defect 5 (one layer written as two modules, or two as one): pytorchcv puts each "
-                  "depthwise conv and its 1×1 conv, with batch norm and ReLU between, in one module "
-                  "(DwsConvBlock), and the alignment reports each of the table's dw/pw row pairs as a missing "
-                  "row and a separable conv where the paper has a depthwise one (26 false mismatches)")
-
-
-@pytest.mark.parametrize("module, name, spec, variant, sets", [
-    pytest.param(*p, marks=pytest.mark.xfail(reason=ISSUE_12_PAIRS, strict=True)) if p[1] == "mobilenet_w1" else p
-    for p in PYTORCHCV], ids=IDS)
+@pytest.mark.parametrize("module, name, spec, variant, sets", PYTORCHCV, ids=IDS)
 def test_pytorchcv_model_matches_the_declared_build(cli, module, name, spec, variant, sets):
     args = ([] if variant is None else ["--variant", variant]) + [a for s in sets for a in ("--set", s)]
     code, out, err = cli("verify", spec, *args, "--model", f"pytorchcv.models.{module}:{name}", "--format", "json")
@@ -386,14 +378,12 @@ def test_a_configuration_is_told_from_its_neighbour(cli):
     assert code == 1 and rows and rows <= {f"conv{s}_{i}" for s in (3, 4, 5) for i in (1, 2, 3, 4)}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue 12, defect 3 (runs of repeated layers that differ in length): E's stage of four equal 3×3 convs "
-    "against D's three is paired from its start, so the stage's first conv (128 → 256, present in vgg16) is "
-    "reported missing and the next one's input as wrong, instead of one conv missing from the run"))
 def test_the_missing_conv_of_a_configuration_is_named_as_the_runs_length(cli):
     code, out, _ = cli("verify", "vgg", "--variant", "E", "--model", "pytorchcv.models.vgg:vgg16", "--format", "json")
-    rows = {f["row"] for f in json.loads(out)["findings"] if f["status"] == "mismatch"}
-    assert not rows & {"conv3_1", "conv4_1", "conv5_1"}                # their 128→256, 256→512 convs exist
+    found = [(f["row"], f["field"], f["paper"], f["measured"]) for f in json.loads(out)["findings"]
+             if f["status"] == "mismatch"]
+    # E's fourth 3×3 conv of stages 3, 4 and 5 is the one missing: one run finding per stage, on that row
+    assert found == [("conv3_4", "repeats", "4", "3"), ("conv4_4", "repeats", "4", "3"), ("conv5_4", "repeats", "4", "3")]
 
 
 def test_the_review_finds_the_build_of_an_erratum_that_needs_a_variant_and_a_setting():

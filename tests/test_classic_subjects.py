@@ -3,7 +3,7 @@
 Every faithful subject, at every depth or configuration, must have the parameter count and the multiply-add
 count of the matching pytorchcv model: both built on the meta device, MACs = FLOPs / 2 from torch's
 FlopCounterMode restricted to conv / linear / matmul ops, at 224x224. Subjects are built the way
-`archcheck verify --model` builds them (archcheck.model_ref.load_model on `file.py:Name`). Where a paper's
+`archcheck verify --model` builds them (archcheck.subject.load_model on `file.py:Name`). Where a paper's
 number can be checked by hand, the arithmetic is written beside the expected number. Every deviation
 option is shown to change the architecture: counts, output shapes or the sequence of layers.
 
@@ -76,7 +76,7 @@ def measure(model, size=224, log=None) -> Counts:
 
 def subject(ref: str, **kwargs):
     """Build `file.py:Name` from tests/subjects/classic as `verify --model` does (meta device)."""
-    from archcheck.model_ref import load_model
+    from archcheck.subject import load_model
 
     return load_model(f"{SUBJECTS}/{ref}", kwargs)
 
@@ -596,8 +596,8 @@ def test_docstrings_name_every_option(file):
                                  "densenet.py:densenet", "densenet.py:TutorialDenseNet", "densenet.py:d2l_densenet"])
 def test_archcheck_traces_every_style(ref):
     """verify --model traces the subject on the spec's input; its multiply-adds agree with torch's count."""
-    from archcheck.model_ref import trace_subject
+    from archcheck.subject import load_model, trace_subject
 
-    _, trace = trace_subject(f"{SUBJECTS}/{ref}", {}, (3, 224, 224))
+    trace = trace_subject(load_model(f"{SUBJECTS}/{ref}", {}), (3, 224, 224), ref)
     assert trace.output_shapes[-1] == (1, 1000)
     assert sum(op.macs for op in trace.ops if op.kind in ("conv", "linear", "matmul")) == counts(ref).macs

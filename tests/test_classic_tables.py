@@ -201,7 +201,7 @@ def test_the_fixtures_verify_from_the_command_line(path, cli):
 def test_someone_elses_resnet_is_cut_into_its_repetitions(variant, blocks3, verdict):
     # Alignment finds a repeated row's region in the model's dataflow as one span; it is cut into its
     # repetitions at the block outputs, so "[3×3, 32<br>3×3, 32] ×3" compares block by block.
-    from archcheck.pipeline import verify_model
+    from archcheck.subject import verify_model
     report = verify_model(load_spec(RESIDUAL, variant=variant), "tests/subjects/resnet_tiny.py:Net",
                           {"blocks3": blocks3})
     assert report.verdict == verdict

@@ -32,7 +32,7 @@ def run(args) -> int:
     if args.style == "paper":
         text = render_paper_summary(make_report(spec, trace, spans))
     else:
-        totals = totals_of(trace, spec, {}, spans)
+        totals = totals_of(trace, spec, spans)
         text = render_torchsummary(summarize(spec, trace, totals.params_without_aux))
     emit(text, args.output)
     return 0

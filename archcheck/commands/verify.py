@@ -57,8 +57,7 @@ def run(args) -> int:
     # alone (valid JSON with --format json).
     with contextlib.redirect_stdout(sys.stderr) if args.model else contextlib.nullcontext():
         if args.model:
-            from ..model_ref import parse_model_args
-            from ..pipeline import verify_model
+            from ..subject import parse_model_args, verify_model
             report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
         else:
             report = verify(spec, strict=args.strict)

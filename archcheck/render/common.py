@@ -1,7 +1,7 @@
 """Pieces shared by the renderers: titles, the build line and the counting conventions."""
 from __future__ import annotations
 
-from ..report import Report
+from ..report import WARNING, Report
 
 CONVENTIONS = [
     ("params", "parameters (all)",
@@ -46,3 +46,25 @@ def build_line(report: Report, code=_backticks, plain=str) -> str:
     build = f"; settings: {plain(settings)}" if settings else "; default settings"
     return (f"Spec {code(report.spec_path)}{variant}{build}. Checked: {what}, traced in training mode on one "
             f"{shape} (C×H×W) input.")
+
+
+def finding_lines(report: Report) -> list[tuple[str, str]]:
+    """(status, message) per line to show: warnings of one kind at several places are one line listing the
+    places ("... (59 places: conv1, conv2 (2), inception_3a (6), ...)"); JSON keeps one finding per place."""
+    groups: dict = {}
+    for f in report.findings:
+        if f.status == WARNING and f.summary:
+            groups.setdefault(f.summary, []).append(f)
+    lines, shown = [], set()
+    for f in report.findings:
+        group = groups.get(f.summary) if f.status == WARNING and f.summary else None
+        if group is None or len(group) == 1:
+            lines.append((f.status, f.message))
+        elif f.summary not in shown:
+            shown.add(f.summary)
+            counts: dict = {}
+            for g in group:
+                counts[g.row] = counts.get(g.row, 0) + 1
+            where = ", ".join(row if n == 1 else f"{row} ({n})" for row, n in counts.items())
+            lines.append((WARNING, f"{f.summary} ({len(group)} places: {where})"))
+    return lines

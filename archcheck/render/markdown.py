@@ -7,7 +7,7 @@ from tabulate import tabulate
 
 from ..compare import NOT_APPLICABLE, fmt_int, fmt_shape_hwc
 from ..report import KNOWN, MISMATCH, WARNING, Report
-from .common import CONVENTIONS, build_line, title_of
+from .common import CONVENTIONS, build_line, finding_lines, title_of
 
 MARK = {KNOWN: "†", MISMATCH: "✗", WARNING: "!"}
 
@@ -75,10 +75,7 @@ def measured_table(report: Report) -> str:
 def findings_list(report: Report) -> str:
     if not report.findings:
         return "No findings: every printed cell agrees with the measurement."
-    lines = []
-    for f in report.findings:
-        lines.append(f"- **{f.status}** {esc(f.message)}")
-    return "\n".join(lines)
+    return "\n".join(f"- **{status}** {esc(message)}" for status, message in finding_lines(report))
 
 
 def claims_table(report: Report) -> str:

@@ -5,7 +5,7 @@ from tabulate import tabulate
 
 from ..compare import fmt_int
 from ..report import KNOWN, MISMATCH, WARNING, Report
-from .common import CONVENTIONS, build_line, title_of
+from .common import CONVENTIONS, build_line, finding_lines, title_of
 
 
 def render_text(report: Report) -> str:
@@ -15,8 +15,8 @@ def render_text(report: Report) -> str:
     lines.append(f"verdict: {report.verdict.upper()}  ({compared} printed cells compared; "
                  f"{report.count(MISMATCH)} mismatch, {report.count(KNOWN)} known, {report.count(WARNING)} warning)")
     lines.append("")
-    for f in report.findings:
-        lines.append(f"[{f.status}] {f.message}")
+    for status, message in finding_lines(report):
+        lines.append(f"[{status}] {message}")
     if report.findings:
         lines.append("")
     body = [[label, fmt_int(getattr(report.totals, key))] for key, label, _ in CONVENTIONS]

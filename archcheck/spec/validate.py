@@ -16,7 +16,7 @@ from .model import (CLAIM_QUANTITIES, COLUMN_KINDS, COUNT_MEASURES, LAYER_KINDS,
                     Column, Condition, Erratum, Layer, Row, Spec, Template, Variant)
 from .values import KEYWORDS, NUMBER_KINDS, WHOLE_KINDS, Computed, ValueProblem, is_expression, is_name, \
     references, resolve
-from .yamlload import LDict, LList
+from .yamlload import LDict
 
 MAX_CHANNELS = 100_000      # the width-32 GoogLeNet has 12,288; above this is refused, not attempted
 MAX_SPATIAL = 16_384        # input and activation height and width

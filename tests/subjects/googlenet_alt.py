@@ -11,6 +11,8 @@ The options make the deviations the tests look for:
   stop_after=4a   the network ends after inception (4a)
   batch_norm=1    batch norm after every conv (and convs without bias)
   lrn=1           the two LocalRespNorm layers of Figure 3
+  extra=N         N more copies of inception (4b) after it (bench/bench.py builds specs to match)
+  distinct=1      with extra: copies that differ from each other (see copy_config)
 """
 import torch
 import torch.nn.functional as F
@@ -70,8 +72,18 @@ CONFIG = {  # name: (c1, r3, c3, r5, c5, pool proj), Table 1
 POOL_BEFORE = {"4a", "5a"}
 
 
+def copy_config(i: int, distinct: bool) -> tuple:
+    """(c1, r3, c3, r5, c5, pool proj) of the i-th extra copy of 4b (i from 1): 4b itself, or with its two
+    reduce widths varied so that no two copies are equal (their outputs stay 512 channels)."""
+    c1, r3, c3, r5, c5, pp = CONFIG["4b"]
+    if not distinct:
+        return c1, r3, c3, r5, c5, pp
+    return c1, 64 + i % 97, c3, 8 + i // 97, c5, pp
+
+
 class GoogLeNetAlt(nn.Module):
-    def __init__(self, classes=1000, k5=5, stem_reduce=True, stop_after=None, batch_norm=False, lrn=False):
+    def __init__(self, classes=1000, k5=5, stem_reduce=True, stop_after=None, batch_norm=False, lrn=False, extra=0,
+                 distinct=False):
         super().__init__()
         bn = bool(batch_norm)
         self.lrn = bool(lrn)
@@ -84,6 +96,9 @@ class GoogLeNetAlt(nn.Module):
         for name, (c1, r3, c3, r5, c5, pp) in CONFIG.items():
             self.blocks[name] = Mixed(cin, c1, r3, c3, r5, c5, pp, k5=k5, bn=bn)
             cin = c1 + c3 + c5 + pp
+            if name == "4b":
+                for i in range(1, int(extra) + 1):
+                    self.blocks[f"4b_copy{i}"] = Mixed(cin, *copy_config(i, bool(distinct)), k5=k5, bn=bn)
             if name == self.stop:
                 break
         self.side_a = SideHead(512, classes, bn=bn)

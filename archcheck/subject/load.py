@@ -1,4 +1,4 @@
-"""`--model REF`: someone's own nn.Module, constructed without weight memory and traced once.
+"""`--model REF`: someone's own nn.Module, imported and constructed without weight memory, then traced once.
 
 REF is `path/to/file.py:Name` or `package.module:Name`; Name is a class or a factory function, called
 with the `--model-arg key=value` pairs (values read as YAML scalars). The call runs under
@@ -16,7 +16,7 @@ import sys
 
 import yaml
 
-from .errors import InputError, ModelError, Problem
+from ..errors import InputError, ModelError, Problem
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -101,7 +101,8 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _call_text(name: str, kwargs: dict) -> str:
+def call_text(name: str, kwargs: dict) -> str:
+    """'GoogLeNetAlt(k5=3, lrn=True)': how a model was constructed."""
     return f"{name}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
 
 
@@ -109,6 +110,8 @@ def load_model(ref: str, kwargs: dict | None = None):
     """Import REF and call it under the meta device -> an nn.Module without weight memory."""
     import torch
     from torch import nn
+
+    from ..build import _SkipInit   # the builder's: in-place initialisers are no-ops on meta tensors
 
     kwargs = dict(kwargs or {})
     where, name = _split(ref)
@@ -123,9 +126,9 @@ def load_model(ref: str, kwargs: dict | None = None):
         raise ModelError(f"{ref}: {where} has no {name!r}{hint}")
     if not callable(factory):
         raise ModelError(f"{ref}: {name} is a {type(factory).__name__}, expected a class or a factory function")
-    call = _call_text(name, kwargs)
+    call = call_text(name, kwargs)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _SkipInit():   # meta tensors have no values to initialise
             model = factory(**kwargs)
     except (Exception, SystemExit) as exc:  # noqa: BLE001
         raise ModelError(f"{ref}: constructing {call} failed: {_one_line(exc)}", exc) from None
@@ -134,18 +137,18 @@ def load_model(ref: str, kwargs: dict | None = None):
     return model
 
 
-def trace_subject(ref: str, kwargs: dict | None, input_shape):
-    """Construct REF and trace it in training mode on one spec-shaped input -> (model, Trace)."""
-    from .trace import trace_model
+def trace_subject(model, input_shape, name: str):
+    """Trace an nn.Module (on the meta device) in training mode, so that auxiliary heads run, on one input of
+    the given C×H×W shape -> Trace. `name` says in errors which model failed (a REF, or a class name)."""
+    from ..trace import trace_model
 
-    model = load_model(ref, kwargs)
     shape = "×".join(str(v) for v in (1, *input_shape))
     try:
         trace = trace_model(model, tuple(input_shape), train=True)
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward failed on the spec's input
-        raise ModelError(f"{ref}: the forward pass on a {shape} input (the spec's input) failed: "
+        raise ModelError(f"{name}: the forward pass on a {shape} input (the spec's input) failed: "
                          f"{_one_line(exc)}", exc) from None
     if not trace.outputs:
-        raise ModelError(f"{ref}: the forward pass on a {shape} input returned no tensor "
+        raise ModelError(f"{name}: the forward pass on a {shape} input returned no tensor "
                          f"(expected a tensor, or a tuple, list or dict of tensors)")
-    return model, trace
+    return trace

@@ -1,8 +1,9 @@
 """`verify SPEC --model REF`: someone's own model against the spec's build, through the CLI and the API.
 
 Subjects: tests/subjects/googlenet_alt.py (a GoogLeNet written unlike the builder, with options that make
-the deviations), tests/subjects/broken*.py (bad references) and two pytorchcv models (independent
-implementations, imported by module).
+the deviations), googlenet_torchvision_style.py (torchvision's four deviations), tests/subjects/broken*.py
+(bad references) and pytorchcv models (independent implementations, imported by module). Other classes of
+real code are in test_subject_outputs.py, test_subject_repeats.py and test_subject_layers.py.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from archcheck.errors import ModelError
 from archcheck.spec import load_spec
-from archcheck.pipeline import verify_model
+from archcheck.subject import verify_model
 
 ALT = "tests/subjects/googlenet_alt.py:GoogLeNetAlt"
 FACTORY = "tests/subjects/googlenet_alt.py:googlenet_alt"
@@ -37,13 +38,14 @@ def by_status(report, status):
 def test_faithful_googlenet_written_differently_passes(cli):
     # Other names, branches computed as pool, 5x5, 1x1, 3x3, functional/in-place ReLUs, ceil-mode pools,
     # an adaptive average pool, a dict output: none of it is a difference. Only the two LRN layers of
-    # Figure 3, which the subject omits, are (a warning).
+    # Figure 3, which the subject omits, are (a warning each, on its row).
     code, report = run_json(cli, "specs/googlenet.yaml", ALT)
     assert code == 0 and report["verdict"] == "pass"
     assert report["model"] == ALT
     assert by_status(report, "mismatch") == []
-    [lrn] = by_status(report, "warning")
-    assert "no local response normalization" in lrn["message"] and "norm1, norm2" in lrn["message"]
+    assert [(f["row"], f["message"]) for f in by_status(report, "warning")] == [
+        ("norm1", "norm1: no local response normalization where the spec's build has it"),
+        ("norm2", "norm2: no local response normalization where the spec's build has it")]
     assert {f["erratum"] for f in by_status(report, "known")} == GOOGLENET_KNOWN   # the paper's own errata
     t = report["totals"]
     # 9,408 + 114,688 + 163,328 + 388,096 + 375,552 + 448,512 + 509,440 + 604,672 + 867,328 + 1,042,432
@@ -85,6 +87,49 @@ def test_3x3_in_every_5x5_branch_gives_nine_kernel_findings(cli):
     assert budget["status"] == "ok"
 
 
+def test_torchvision_googlenets_four_deviations_each_one_finding(cli):
+    # torchvision's googlenet against the build it follows (batch norm, no LRN): a 3×3 in every 5×5 branch
+    # (pytorch/vision#906), a 2×2/2 pool before 5a, adaptive 4×4 pools in the aux heads, 20% dropout.
+    code, report = run_json(cli, "specs/googlenet.yaml", "tests/subjects/googlenet_torchvision_style.py:googlenet",
+                            "--variant", "torchvision-like", "--model-arg", "k5=3", "--model-arg", "maxpool4=2",
+                            "--model-arg", "aux_pool=adaptive", "--model-arg", "dropout=0.2")
+    assert code == 1
+    judged = [(f["status"], f["row"], f["message"].split("; ")[0]) for f in report["findings"] if f["status"] != "known"]
+    kernels = [("mismatch", row, f"{row}, 5x5 branch: convolution kernel 3×3, paper 5×5 ({r5} → {n5} channels)")
+               for row, (r5, n5) in FIVE.items()]
+    assert judged == kernels[:3] + [
+        ("mismatch", "aux1", "aux1: adaptive average pool to 4×4, paper average pool 5×5/3")] + kernels[3:6] + [
+        ("mismatch", "aux2", "aux2: adaptive average pool to 4×4, paper average pool 5×5/3")] + kernels[6:7] + [
+        ("mismatch", "pool4", "pool4: max pool 2×2/2, paper max pool 3×3/2")] + kernels[7:] + [
+        ("warning", "dropout", "dropout: dropout 20%, paper 40%")]
+    pool4 = next(f for f in report["findings"] if f["row"] == "pool4")
+    assert pool4["message"].endswith("so the table's cells differ: patch size/stride 3×3/2 → 2×2/2")
+    # 6,990,272 - 380,928 (the nine 3×3s, see below) = 6,609,344 conv/linear weights, as torchvision's
+    assert report["totals"]["weights"] == 6_609_344
+
+
+def test_pytorchcv_inceptionv4_is_the_release_but_its_dropout(cli):
+    code, report = run_json(cli, "specs/inception_v4.yaml", "pytorchcv.models.inceptionv4:inceptionv4",
+                            "--variant", "release", "--set", "aux_heads=false")
+    assert code == 0
+    assert [f["message"] for f in report["findings"] if f["status"] != "known"] == [
+        "Dropout_1b: no dropout (20%) where the spec's build has it; so the table's cells differ: type Dropout "
+        "(keep 0.8) → no dropout"]
+    assert report["totals"]["params"] == 42_679_816        # pytorchcv inceptionv4 (reference 6.6)
+
+
+def test_pytorchcv_inceptionresnetv2_counts_against_the_paper(cli):
+    code, report = run_json(cli, "specs/inception_resnet_v2.yaml",
+                            "pytorchcv.models.inceptionresnetv2:inceptionresnetv2")
+    assert code == 1
+    runs = [(f["row"], f["paper"], f["measured"]) for f in report["findings"] if f["field"] == "repeats"]
+    assert runs == [("inception_resnet_a", "5", "10"), ("inception_resnet_b", "10", "20"),
+                    ("inception_resnet_c", "5", "10")]
+    code, report = run_json(cli, "specs/inception_resnet_v2.yaml",
+                            "pytorchcv.models.inceptionresnetv2:inceptionresnetv2", "--variant", "release")
+    assert code == 0 and [f["row"] for f in report["findings"] if f["status"] != "known"] == ["Dropout_1b"]
+
+
 def test_stem_without_1x1_reduce_has_findings_on_conv2_only(cli):
     code, report = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "stem_reduce=false",
                             "--model-arg", "lrn=true")
@@ -118,13 +163,25 @@ def test_batch_norm_after_every_conv_gives_warnings_only(cli):
     code, report = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "batch_norm=true")
     assert code == 0 and report["verdict"] == "pass"
     assert by_status(report, "mismatch") == []
-    messages = [f["message"] for f in by_status(report, "warning")]
-    # 57 convs in the main network (conv1, conv2's two, 6 per module × 9) + 1 in each aux head = 59
-    assert messages[0].startswith("batch norm after layers where the spec's build has none (59 places: conv1, ")
-    assert messages[1].startswith("no bias in convolution/linear layers where the spec's build has one "
-                                  "(59 places:")
-    assert "no local response normalization" in messages[2]
-    assert len(messages) == 3
+    warnings = by_status(report, "warning")
+    # one finding per place: 57 convs in the main network (conv1, conv2's two, 6 per module × 9) + 1 in each
+    # aux head = 59 with batch norm after them, the same 59 without a bias; and the two LRN rows
+    bn = [f for f in warnings if "batch norm after the" in f["message"]]
+    bias = [f for f in warnings if "without a bias" in f["message"]]
+    lrn = [f for f in warnings if "local response normalization" in f["message"]]
+    assert (len(bn), len(bias), len(lrn), len(warnings)) == (59, 59, 2, 120)
+    assert bn[0]["message"] == "conv1: batch norm after the convolution 7×7/2 (3 → 64 channels) where the spec's " \
+                               "build has none"
+    assert (bn[0]["paper"], bn[0]["measured"]) == ("none", "batch norm")
+    assert "inception_3a, 5x5 branch: convolution 5×5 (16 → 32 channels) without a bias where the spec's build " \
+           "has one" in [f["message"] for f in bias]
+    assert all(f["row"] and f["field"] == "structure" for f in warnings)
+    # text and Markdown show each kind of warning once, with its places
+    code, text, _ = cli("verify", "specs/googlenet.yaml", "--model", ALT, "--model-arg", "batch_norm=true",
+                        "--format", "text")
+    assert ("[warning] batch norm after layers where the spec's build has none (59 places: conv1, conv2 (2), "
+            "inception_3a (6), inception_3b (6), inception_4a (6), aux1, inception_4b (6)") in text
+    assert text.count("[warning]") == 3
     code, _ = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "batch_norm=true", "--strict")
     assert code == 1   # --strict: warnings fail
 
@@ -167,11 +224,16 @@ def test_pytorchcv_bninception_against_inception_v2(cli):
     [conv1] = by_status(report, "mismatch")
     assert conv1["message"] == ("conv1: convolution 7×7/2 (3 → 64 channels) where the paper has a separable "
                                 "convolution 7×7/2 (3 → 64 channels, depth multiplier 8)")
-    [bias] = by_status(report, "warning")
+    bias = by_status(report, "warning")
     # every conv: 3 in the stem + 7 per module (5 in 3c and 4e, which have no 1×1 branch and no
-    # projection) = 3 + 7·8 + 5·2 = 69
-    assert bias["message"].startswith("a bias in convolution/linear layers where the spec's build has none "
-                                      "(69 places: conv1, conv2 (2), inception_3a (7),")
+    # projection) = 3 + 7·8 + 5·2 = 69, one finding each
+    assert len(bias) == 69 and all("with a bias where the spec's build has none" in f["message"] for f in bias)
+    counts = {}
+    for f in bias:
+        counts[f["row"]] = counts.get(f["row"], 0) + 1
+    assert counts == {"conv1": 1, "conv2": 2, **{f"inception_{m}": 7 for m in ("3a", "3b", "4a", "4b", "4c", "4d",
+                                                                              "5a", "5b")},
+                      "inception_3c": 5, "inception_4e": 5}
     t = report["totals"]
     assert t["params"] == 11_295_240       # pytorchcv's own count (its _test asserts it)
     assert t["weights"] == 11_264_192      # the same minus 11,016 biases and 20,032 batch norm parameters
@@ -250,6 +312,8 @@ def test_api_raises_model_error():
 RECORDED = [  # reports/ files written by `archcheck verify SPEC --model REF --output FILE`
     ("reports/pytorchcv_bninception.md", "specs/inception_v2.yaml", "pytorchcv.models.bninception:bninception"),
     ("reports/pytorchcv_inceptionv3.md", "specs/inception_v3.yaml", "pytorchcv.models.inceptionv3:inceptionv3"),
+    ("reports/pytorchcv_inceptionresnetv2.md", "specs/inception_resnet_v2.yaml",
+     "pytorchcv.models.inceptionresnetv2:inceptionresnetv2"),
 ]
 
 
@@ -259,3 +323,25 @@ def test_recorded_reports_are_current(cli, path, spec, ref):
     assert code == 1
     with open(path, encoding="utf-8") as fh:
         assert out == fh.read(), f"{path} is stale: archcheck verify {spec} --model {ref} --output {path}"
+
+
+def _builds():
+    import yaml
+
+    for name in ("googlenet", "inception_v2", "inception_v3", "inception_v4", "inception_resnet_v2"):
+        with open(f"specs/{name}.yaml", encoding="utf-8") as fh:
+            variants = list((yaml.safe_load(fh).get("variants") or {}))
+        yield from ((name, v) for v in [None, *variants])
+
+
+@pytest.mark.parametrize("name, variant", list(_builds()))
+def test_every_build_read_as_someone_elses_model_has_no_finding(name, variant):
+    # The spec's own network, traced as a subject: alignment must pair every unit with itself.
+    from archcheck.build import build_model
+    from archcheck.subject import subject_report
+    from archcheck.trace import trace_model
+
+    spec = load_spec(f"specs/{name}.yaml", variant)
+    trace = trace_model(build_model(spec, device="meta"), spec.input, train=True)
+    report = subject_report(spec, trace, "the build", "build_model(spec)")
+    assert [f.message for f in report.findings if f.status in ("mismatch", "warning")] == []

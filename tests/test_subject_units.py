@@ -1,4 +1,5 @@
-"""Reading a traced network as layers and blocks (align.py), and the tracer additions it relies on."""
+"""Reading a traced network as units (subject/units.py): layers, blocks, splits, ops that change nothing, and
+the tracer additions it relies on."""
 from __future__ import annotations
 
 import pytest
@@ -6,15 +7,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from archcheck.align import Graph, Matcher, read_subject
-from archcheck.differences import describe
+from archcheck.subject.align import Matcher, longest_output, read_subject
+from archcheck.subject.differences import describe
+from archcheck.subject.units import Graph, Reader
 from archcheck.trace import trace_model
 
 
 def _side(model: nn.Module, shape=(8, 16, 16)):
     with torch.device("meta"):
         m = model()
-    return read_subject(trace_model(m, shape))
+    trace = trace_model(m, shape)
+    return read_subject(Reader(), trace, Graph(trace), longest_output(trace))
 
 
 def _shape_of(units):
@@ -44,12 +47,17 @@ class Flat(Nested):
 
 
 def test_nested_and_flat_concatenations_read_alike():
+    # Both read as two branches: the 1×1, and the shared 1×1 reduce that splits into 1×3 ‖ 3×1.
     nested, flat = _side(Nested), _side(Flat)
     expected = [[["convolution 1×1 (8 → 4 channels)"],
-                 ["convolution 1×1 (8 → 6 channels)", "convolution 1×3 (6 → 4 channels)"],
-                 ["convolution 1×1 (8 → 6 channels)", "convolution 3×1 (6 → 4 channels)"]]]
-    assert _shape_of(nested.main) == _shape_of(flat.main) == expected
+                 ["convolution 1×1 (8 → 6 channels)", "1×3 ‖ 3×1 pair (4 + 4 = 8 channels)"]]]
+    assert sorted(map(str, _shape_of(nested.main))) == sorted(map(str, expected))
+    assert _shape_of(nested.main) == _shape_of(flat.main)
     assert Matcher().sequence(nested.main, flat.main)[0] == 0
+    [block] = flat.main
+    split = next(b.units[-1] for b in block.branches if b.units[-1].kind == "split")
+    assert [[describe(u) for u in t.units] for t in split.branches] == [["convolution 1×3 (6 → 4 channels)"],
+                                                                         ["convolution 3×1 (6 → 4 channels)"]]
 
 
 class Residual(nn.Module):
@@ -62,10 +70,11 @@ class Residual(nn.Module):
 
 
 def test_residual_sum_is_a_block_with_a_pass_through_branch():
-    [block, relu] = _side(Residual).main
+    [block] = _side(Residual).main
     assert block.kind == "block" and block.main.kind == "add"
-    assert _shape_of([block]) == [[[], ["convolution 3×3 (8 → 8 channels)", "scaling by 0.2"]]]
-    assert relu.kind == "act"
+    assert sorted(map(str, _shape_of([block])[0])) == sorted(map(str, [[], ["convolution 3×3 (8 → 8 channels)",
+                                                                             "scaling by 0.2"]]))
+    assert [op.kind for op in block.deco] == ["act"]     # the ReLU after the sum belongs to the block
 
 
 class Separable(nn.Module):
@@ -96,9 +105,9 @@ class Heads(nn.Module):
         return {"logits": self.head(x.mean((2, 3))), "aux": aux}
 
 
-def test_first_output_is_the_network_and_the_others_are_heads():
+def test_longest_output_is_the_network_and_the_others_are_heads():
     side = _side(Heads)
-    assert [u.kind for u in side.main] == ["conv", "other", "linear"]   # mean over H, W is an op like any
+    assert [u.kind for u in side.main] == ["conv", "pool", "linear"]   # x.mean((2, 3)) is a global average pool
     [head] = side.aux
     assert [u.kind for u in head.units] == ["pool", "reshape", "linear"]
     assert head.attach == side.main[0].out
@@ -154,8 +163,8 @@ class Normalized(nn.Module):
 
 
 def test_input_normalization_is_not_a_difference(tmp_path):
-    from archcheck.align import align
-    from archcheck.differences import row_differences
+    from archcheck.subject.align import align
+    from archcheck.subject.differences import row_differences
     from archcheck.measure import value_shapes
     from archcheck.pipeline import trace_spec
     from archcheck.spec import load_spec
@@ -173,3 +182,60 @@ def test_input_normalization_is_not_a_difference(tmp_path):
     assert [(r.kind if r else None, s.kind) for r, s in a.rows["conv1"].pairs] == [(None, "scale"), (None, "scale"),
                                                                                     ("conv", "conv")]
     assert row_differences(spec, a, value_shapes(ref), value_shapes(subject), spans) == []
+
+
+class NoOps(nn.Module):
+    """Each op after the conv changes nothing: scaling by 1, adding 0, a pool of the 1×1 map, dropout(p=0),
+    dropout with training=False; then a global pool written as the mean over H and W."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        x = self.conv(x) * 1.0
+        x = 0 + x.div(1)
+        x = F.dropout(x, 0.0, self.training)
+        x = F.dropout(x, 0.5, training=False)
+        x = x.mean((2, 3), keepdim=True)
+        x = F.adaptive_avg_pool2d(x, 1)
+        x = F.max_pool2d(x, 3, 1, 1)
+        return x.flatten(1)
+
+
+def test_operations_that_change_nothing_are_left_out():
+    side = _side(NoOps)
+    assert [describe(u) for u in side.main] == ["convolution 3×3 (8 → 8 channels)", "global average pool", "flatten"]
+
+
+class Windows(nn.Module):
+    def forward(self, x):
+        return [F.avg_pool2d(x, 7), F.avg_pool2d(x, 7, 1), F.max_pool2d(x, (7, 3), (7, 2))]
+
+
+def test_a_single_window_has_stride_1():
+    # F.avg_pool2d(x, 7) on 7×7 (stride 7 by default) is the paper's "7×7/1"; along a dimension with more
+    # than one window the stride stays: (7, 3)/(7, 2) on 7×7 -> 1×3 windows, strides 1 and 2.
+    with torch.device("meta"):
+        model = Windows()
+    a, b, c = trace_model(model, (4, 7, 7)).ops
+    assert a.attrs["stride"] == b.attrs["stride"] == (1, 1)
+    assert c.out_shape == (1, 4, 1, 3) and c.attrs["stride"] == (1, 2)
+
+
+class DwPw(nn.Module):
+    """Depthwise 3×3 with batch norm and ReLU, then a pointwise 1×1: one separable conv with decorations between."""
+
+    def __init__(self):
+        super().__init__()
+        self.dw, self.bn = nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8)
+        self.pw = nn.Conv2d(8, 16, 1)
+
+    def forward(self, x):
+        return F.relu(self.pw(F.relu(self.bn(self.dw(x)))))
+
+
+def test_depthwise_and_pointwise_are_one_layer_with_decorations_between_and_after():
+    [unit] = _side(DwPw).main
+    assert describe(unit) == "separable convolution 3×3 (8 → 16 channels, depth multiplier 1)"
+    assert [op.kind for op in unit.mid] == ["norm", "act"] and [op.kind for op in unit.deco] == ["act"]

@@ -1,0 +1,150 @@
+"""The report for someone's own model (`verify SPEC --model REF`): alignment, differences, findings.
+
+The subject's rows (align.py) are measured and compared with the printed cells exactly like a built
+model's. Counts are judged in the paper's convention (conv/linear weights, multiply-adds); biases and
+normalization parameters appear in `params (all)` and in a note, and are not judged. Then:
+
+- every structural difference is a finding of its own, about one place ("inception_3a, 5x5 branch:
+  convolution kernel 3×3, paper 5×5 (16 → 32 channels)"); warnings too, one per place;
+- a run of repeated blocks with another count is one finding with `field: "repeats"`, decided by the
+  printed count where the table prints one (a release with the paper's count is right, whatever the
+  spec's build has);
+- a printed cell that disagrees in a row that already has a structural finding is folded into that
+  finding instead of failing on its own; so are the text's claims once any row's structure differs,
+  since a whole-network number cannot be right when its parts are not.
+"""
+from __future__ import annotations
+
+from ..compare import compare_claims, compare_rows, unused_errata_findings
+from ..measure import RowMeasure, measure_rows, value_shapes
+from ..pipeline import network_totals, trace_spec
+from ..report import KNOWN, MISMATCH, Finding, Report, RowResult
+from ..trace import Trace
+from .align import Alignment, align
+from .differences import Diff, printed_repeats, row_differences
+from .load import call_text, load_model, trace_subject
+
+
+def verify_model(spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:
+    """Verify someone's own model (REF = path/to/file.py:Name or package.module:Name) against the spec's build.
+
+    The model is constructed on the meta device and traced like the build; align.py finds the spec's rows
+    in its dataflow. Raises ModelError (exit 2) when REF cannot be imported, constructed or run."""
+    model_args = dict(model_args or {})
+    trace = trace_subject(load_model(ref, model_args), spec.input, ref)
+    return subject_report(spec, trace, ref, call_text(ref.rpartition(":")[2], model_args), strict)
+
+
+def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: bool = False) -> Report:
+    """The Report of a traced subject against the spec's build. `name` is what the report calls the model
+    (a REF), `constructed` how it was made ("GoogLeNetAlt(k5=3)")."""
+    _, ref_trace, ref_spans = trace_spec(spec)
+    a = align(spec, ref_trace, ref_spans, sub_trace)
+    diffs = row_differences(spec, a, value_shapes(ref_trace), value_shapes(sub_trace), ref_spans)
+    measures = measure_rows(spec, sub_trace, a.spans)
+    previous = None
+    for row in spec.rows:
+        if row.virtual and previous is not None and previous not in a.spans:
+            measures[row.name] = RowMeasure(row.name, False)   # after the model's end
+        elif row.name in a.order:
+            previous = row.name
+    row_results, cells, comparer = compare_rows(spec, measures, foreign=True)
+    diffs, cells = _repeat_counts(spec, diffs, cells)
+    totals = network_totals(sub_trace, [sub_trace.ops[i] for i in sorted(a.aux_ops)], a.main_out)
+    claims, claim_findings = compare_claims(spec, totals, comparer)
+    findings, covers = _findings(spec, diffs)
+    notes = _notes(sub_trace, a, constructed)
+    if any(f.status == MISMATCH for f in findings):
+        folded = [c.id for c in claims if c.status == MISMATCH]
+        for c in claims:
+            if c.status == MISMATCH:
+                c.message += " (follows from the structural mismatches)"
+        claim_findings = [f for f in claim_findings if f.status != MISMATCH]
+        if folded:
+            notes.append(f"The claims {', '.join(folded)} disagree because the structure does (see Findings); "
+                         f"they are not reported as findings of their own." if len(folded) > 1 else
+                         f"The claim {folded[0]} disagrees because the structure does (see Findings); it is not "
+                         f"reported as a finding of its own.")
+    findings = _fold(findings, cells, covers, spec) + claim_findings + [
+        f for f in unused_errata_findings(spec, comparer) if f.status != MISMATCH]
+    rows = [RowResult(row.name, row.paper is not None, cells_, m, row.source, row.aux, row.line)
+            for row, cells_, m in row_results]
+    applied = [e.id for e in comparer.applicable]
+    return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),
+                  spec.variant, dict(spec.options), name, rows, findings, claims, totals, applied,
+                  [e.id for e in spec.errata if e.id not in applied], strict, notes)
+
+
+def _repeat_counts(spec, diffs: list[Diff], cells: list[Finding]) -> tuple[list[Diff], list[Finding]]:
+    """A repeat count the table prints decides: the subject's count agreeing with it (or with a declared
+    erratum) is no structural finding; disagreeing, the run's finding replaces the cell's."""
+    label = next((c.name for c in spec.columns if c.kind == "label"), None)
+    by_cell = {(c.row, c.field): c for c in cells}
+    kept, drop = [], set()
+    for d in diffs:
+        if d.field == "repeats" and printed_repeats(spec, d.row) is not None:
+            cell = by_cell.get((d.row, label))
+            if cell is None or cell.status == KNOWN:
+                continue
+            drop.add(id(cell))
+        kept.append(d)
+    return kept, [c for c in cells if id(c) not in drop]
+
+
+def _findings(spec, diffs: list[Diff]) -> tuple[list[Finding], dict]:
+    """-> (structural findings, one per place, in spec order; row -> the finding its cells fold into)."""
+    lines = {r.name: r.line for r in spec.rows}
+    findings, covers = [], {}
+    for d in sorted(diffs, key=lambda d: d.status != MISMATCH):
+        f = Finding(d.row, d.field, d.paper, d.measured, None, d.status, d.message(), None, lines.get(d.row),
+                    d.summary)
+        findings.append(f)
+        for row in (d.row, *d.covers):
+            covers.setdefault(row, f)
+    order = {r.name: i for i, r in enumerate(spec.rows)}
+    findings.sort(key=lambda f: (order.get(f.row, len(order)), f.status != MISMATCH))
+    return findings, covers
+
+
+def _fold(findings: list[Finding], cells: list[Finding], covers: dict, spec) -> list[Finding]:
+    """Attach disagreeing printed cells to the structural finding of their row (or of a row they print)."""
+    parts = {}
+    for r in spec.rows:
+        if r.paper_row:
+            parts.setdefault(r.paper_row, []).append(r.name)
+    folded: dict[int, list] = {}
+    kept = []
+    for c in cells:
+        host = covers.get(c.row) or next((covers[p] for p in parts.get(c.row, ()) if p in covers), None)
+        if c.status == MISMATCH and host is not None:
+            folded.setdefault(id(host), []).append(c)
+        else:
+            kept.append(c)
+    for f in findings:
+        measured = [c for c in folded.get(id(f), []) if c.measured not in ("not built", "—")]
+        if measured:
+            shown = ", ".join(f"{c.field} {c.paper} → {c.measured}" + (f" ({c.relative_difference:+.1%})"
+                              if c.relative_difference is not None else "") for c in measured)
+            f.message += f"; so the table's cells differ: {shown}"
+            f.summary = ""      # shown on its own line, with its cells
+    return findings + kept
+
+
+def _notes(trace: Trace, a: Alignment, constructed: str) -> list[str]:
+    biases = sum(op.param_numel - op.weights for op in trace.ops if op.kind in ("conv", "linear"))
+    norms = sum(op.param_numel for op in trace.ops if op.kind in ("norm", "lrn"))
+    notes = [f"The model was constructed as {constructed} on the meta device (no weight memory).",
+             "Rows were found in the model's dataflow by aligning its layers with the spec's build: names, module "
+             "nesting and branch order do not matter."]
+    outputs = list(dict.fromkeys(trace.outputs))
+    if len(outputs) > 1 and a.main_out in outputs:
+        shape = "×".join(str(v) for v in trace.output_shapes[trace.outputs.index(a.main_out)])
+        notes.append(f"The model returns {len(outputs)} outputs; output {outputs.index(a.main_out) + 1} ({shape}) "
+                     f"is the network's, the one that follows the spec's rows furthest; the others are auxiliary "
+                     f"heads.")
+    if a.paired_in_order:
+        notes.append("Some long stretches of layers had no exact counterpart in the spec's build and were paired "
+                     "in order without searching for the best alignment; findings there may be off by a layer.")
+    notes.append(f"Counts are judged in the paper's convention (conv/linear weights, multiply-adds). The model's "
+                 f"{biases:,} bias and {norms:,} normalization parameters are in 'params (all)' and not judged.")
+    return notes
