@@ -587,7 +587,7 @@ def render_table() -> str:
         "Exit codes: **0** verified, **1** mismatches found, **2** bad input or usage (the cases below), "
         "**3** internal error (a bug: please report it).",
         "",
-        "Every problem in a spec is reported in one run, one line each, as "
+        "Every problem in a spec is reported in one run, one line each in the order of the file, as "
         "`archcheck: error: file:line:column: field: what was expected, what was found`; with exit 2 no "
         "report is written. Each row below is a test in `tests/test_errors.py` (its id in the first "
         "column) that breaks one thing in `tests/fixtures/tiny.yaml` and asserts the exact message, "
