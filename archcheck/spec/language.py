@@ -15,7 +15,7 @@ Then read it where it is used, document it in specs/README.md and regenerate the
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .limits import MAX_CHANNELS, MAX_KERNEL, MAX_LAYERS, MAX_ROWS
