@@ -38,6 +38,35 @@ def test_the_schema_is_a_draft_2020_12_json_schema():
     assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
+# Keywords that mean the same in draft 7, which the YAML language server validates with (it reads a
+# 2020-12 schema's $defs by their JSON pointer; beside a $ref it ignores only annotations).
+DRAFT_7_ALIKE = {"$schema", "$ref", "$defs", "title", "description", "default", "type", "enum", "properties",
+                 "additionalProperties", "required", "items", "minItems", "maxItems", "minimum", "maximum",
+                 "exclusiveMinimum", "exclusiveMaximum", "pattern", "anyOf", "oneOf", "allOf", "if", "then", "else"}
+ANNOTATIONS = {"title", "description", "default"}
+
+
+def _schemas(node):
+    """Every schema object inside the schema (not the mappings of property names or definitions)."""
+    yield node
+    for key, value in node.items():
+        if key in ("properties", "$defs"):
+            for sub in value.values():
+                yield from _schemas(sub)
+        elif key in ("items", "additionalProperties", "if", "then", "else") and isinstance(value, dict):
+            yield from _schemas(value)
+        elif key in ("anyOf", "oneOf", "allOf"):
+            for sub in value:
+                yield from _schemas(sub)
+
+
+def test_the_schema_uses_only_keywords_an_editor_reads_alike_in_draft_7():
+    schemas = list(_schemas(schema()))
+    assert len(schemas) > 100
+    assert set().union(*(set(s) for s in schemas)) <= DRAFT_7_ALIKE
+    assert all(set(s) - {"$ref"} <= ANNOTATIONS for s in schemas if "$ref" in s)
+
+
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")) + sorted(FIXTURES.glob("*.yaml")),
                          ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_bundled_spec_and_fixture_is_valid_to_the_validator_and_the_schema(path):

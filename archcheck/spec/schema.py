@@ -2,7 +2,8 @@
 
 An editor that reads the line `# yaml-language-server: $schema=archcheck.schema.json` at the top of a
 spec completes its keys and flags, as it is typed, what structure.py refuses: unknown keys, values of
-the wrong type, outside their choices or the bounds of a literal, missing required keys. It says nothing
+the wrong type, outside their choices or the bounds of a literal, missing required keys. It uses only
+keywords that mean the same in draft 7, which the YAML language server validates with. It says nothing
 of what validate.py and the builder check (names that must be defined, arithmetic, printed cells, which
 keys go together, shapes), and JSON has one kind of number, so a whole number written `3.0` passes it.
 `archcheck schema` prints it; specs/archcheck.schema.json is a copy CI keeps current.
@@ -127,13 +128,11 @@ class _Writer:
         return out
 
     def kinds(self, t: L.Kinds) -> dict:
-        """Every kind a property (its arguments checked where it is given), at least one of them, and
-        beside a kind only the common keys."""
+        """Every kind a property (its arguments checked where it is given), and exactly one of them."""
         properties = {kind: self.arguments(args) for kind, args in t.kinds.items()}
         properties.update({key: self.field(f) for key, f in t.common.items()})
         return {"type": "object", "description": t.noun, "properties": properties, "additionalProperties": False,
-                "anyOf": [{"required": [kind]} for kind in t.kinds],
-                "dependentSchemas": {kind: {"propertyNames": {"enum": [kind, *t.common]}} for kind in t.kinds}}
+                "oneOf": [{"required": [kind]} for kind in t.kinds]}
 
     def arguments(self, args: L.Mapping) -> dict:
         """A kind's value: its arguments, nothing when none is required, or its shorthand argument's value."""
