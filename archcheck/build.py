@@ -17,7 +17,9 @@ from torch.overrides import TorchFunctionMode
 from .errors import Problem, SpecError
 from .shapes import conv_out, pair, pool_out
 from .spec.model import Layer, Row, Spec, Template
-from .spec.validate import LAYER_ARGS, MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL, value_problem
+from .spec import language
+from .spec.limits import MAX_CHANNELS, MAX_FEATURES, MAX_SPATIAL
+from .spec.structure import literal_problem
 from .spec.expansion import check_expansion, repeat_count
 from .spec.values import ValueProblem, is_expression, need_of, resolve
 
@@ -148,15 +150,15 @@ class _Builder:
     def check_args(self, kind: str, a: dict, env: dict, at, where: str) -> None:
         """Check the values references resolved to (options, template arguments) like literals, all at once."""
         problems = [self.problem(at, f"{where}.{k}", p) for k, v in a.items()
-                    if (p := value_problem(LAYER_ARGS[kind].get(k, ""), v))]
+                    if (declared := language.argument_type(kind, k)) and (p := literal_problem(declared, v))]
         if kind in ("conv", "sepconv", "linear", "bn") and "bn_eps" in env:
-            if p := value_problem("float", env["bn_eps"]):
+            if p := literal_problem(language.NONNEGATIVE, env["bn_eps"]):
                 problems.append(self.problem(at, f"{where}: option bn_eps", p))
         if problems:
             raise SpecError(problems)
 
     def check_shape(self, shape, at, where: str) -> None:
-        """archcheck's documented limits on every activation (see MAX_* in spec/validate.py)."""
+        """archcheck's documented limits on every activation (see spec/limits.py)."""
         if len(shape) == 3 and shape[0] > MAX_CHANNELS:
             self.fail(at, where, f"expected at most {MAX_CHANNELS:,} channels (archcheck's limit), "
                                  f"found an output of {_fmt(shape)}")
@@ -167,10 +169,10 @@ class _Builder:
             self.fail(at, where, f"expected at most {MAX_FEATURES:,} features (archcheck's limit), found {shape[0]:,}")
 
     # -- values ------------------------------------------------------------------------------------
-    def value(self, raw, env: dict, line, where: str, vkind: str = ""):
+    def value(self, raw, env: dict, line, where: str, declared=None):
         """A structural value in the scope `env`: a literal, a name, or arithmetic (spec/values.py)."""
         try:
-            return resolve(raw, env, need_of(vkind))
+            return resolve(raw, env, need_of(declared))
         except ValueProblem as exc:
             self.fail(line, where, str(exc))
 
@@ -191,7 +193,7 @@ class _Builder:
         # `use` names a template, not a value; its args are evaluated below, in this scope.
         line = (layer.line, layer.column)
         a = layer.args if layer.kind == "use" else {
-            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}", LAYER_ARGS[layer.kind].get(k, ""))
+            k: self.value(v, env, line, f"{where}.{layer.kind}.{k}", language.argument_type(layer.kind, k))
             for k, v in layer.args.items()}
         kind, dev = layer.kind, self.device
         where = f"{where}: {kind}"
@@ -375,8 +377,8 @@ class _Builder:
             self.fail((exp_layer.line, exp_layer.column), f"{where} expansion",
                       f"the residual sum needs the expansion's output {_fmt(exp_shape)} to equal the shortcut's "
                       f"{_fmt(shape)}")
-        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale", "scale")
-        if problem := value_problem("scale", scale):
+        scale = self.value(t.scale, env, t_at, f"templates.{t.name}.scale", language.SCALE)
+        if problem := literal_problem(language.SCALE, scale):
             self.fail(t_at, f"{where}: templates.{t.name}.scale", problem)
         expansion = nn.Sequential(exp_mods)
         block = _named_class(ResidualBlock, cls_name)(mods, expansion, scale, t.activation == "relu")

@@ -30,7 +30,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--debug", action="store_true", help="show tracebacks (internal errors, --model failures)")
 
 
-COMMANDS = ["verify", "summary", "list", "report", "readme"]   # modules in archcheck/commands/, in the order --help lists them
+COMMANDS = ["verify", "summary", "list", "report", "readme", "schema"]   # modules in archcheck/commands/, in the order --help lists them
 
 
 def make_parser() -> argparse.ArgumentParser:

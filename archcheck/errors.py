@@ -9,13 +9,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in an input file: `file:line:column: field: message`."""
+    """One problem in an input file: `file:line:column: field: message`.
+
+    A problem the structural check of a spec finds (spec/structure.py) also names the rule it breaks
+    (`rule`: key, type, enum, range, required or kind; "" for every other problem) and its place in the
+    document (`path`: keys and list indices, as a JSON Schema validator names it)."""
 
     file: str
     line: int | None
     column: int | None
     field: str
     message: str
+    rule: str = ""
+    path: tuple = ()
 
     def __str__(self) -> str:
         where = self.file

@@ -64,6 +64,16 @@ def test_the_installed_package_verifies_a_spec_by_name_from_another_directory(in
     assert [e["name"] for e in json.loads(listed.stdout)] == SPEC_NAMES
 
 
+def test_the_installed_package_prints_the_schema_the_checkout_keeps(installed, tmp_path):
+    # The schema is not shipped as a file: an installed archcheck writes its own (archcheck schema), which
+    # is the checkout's specs/archcheck.schema.json when both are of one version.
+    wheel, target = installed
+    assert [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".json")] == []
+    done = subprocess.run([sys.executable, "-m", "archcheck", "schema"], cwd=tmp_path, capture_output=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(target), "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0 and done.stdout == (SPECS / "archcheck.schema.json").read_bytes()
+
+
 def test_an_existing_path_wins_over_a_bundled_name(tmp_path, monkeypatch, cli):
     monkeypatch.chdir(tmp_path)
     shutil.copy(ROOT / "tests" / "fixtures" / "tiny.yaml", tmp_path / "googlenet")   # a file named like the spec

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from archcheck.spec import arith, cells, yamlload
-from archcheck.spec.validate import (MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_LAYERS, MAX_ROWS, MAX_SPATIAL,
+from archcheck.spec.limits import (MAX_CHANNELS, MAX_FEATURES, MAX_KERNEL, MAX_LAYERS, MAX_ROWS, MAX_SPATIAL,
                                      MAX_USE_DEPTH)
 
 from .conftest import FIXTURES, check_golden
@@ -101,7 +101,7 @@ CASES = [
          '`templat: mixed` in a row',
          edits=[('    template: mixed', '    templat: mixed')],
          expected=(
-             "spec.yaml:35:14: rows[1].templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source, repeat, applies_to",
+             "spec.yaml:35:14: rows[1] (mixed_1).templat: unknown key (did you mean 'template'?); expected one of: name, paper, template, args, layers, when, aux, virtual, absent, paper_row, transition, source, repeat, applies_to",
              "spec.yaml:36:11: rows[1] (mixed_1).args: args are given to a template or to the row's layers; this row has neither",
          )),
     Case('unknown-layer-kind', 'unknown layer kind (issue 2)',
@@ -168,7 +168,7 @@ CASES = [
          '`num_classes: 1000000000000000000000000000000`',
          edits=[('num_classes: 10,', 'num_classes: ' + '1' + '0' * 30 + ',')],
          expected=(
-             "spec.yaml:15:24: options.num_classes: expected a whole number from 0 to 100,000 (archcheck's limit), found a 31-digit number",
+             "spec.yaml:15:24: options.num_classes: expected a value from 0 to 100,000 (archcheck's limit), found a 31-digit number",
          )),
     Case('cell-count', 'unparseable printed cell: a count',
          '`2.7Q` in the ops column',
@@ -587,7 +587,7 @@ def render_table() -> str:
         "Exit codes: **0** verified, **1** mismatches found, **2** bad input or usage (the cases below), "
         "**3** internal error (a bug: please report it).",
         "",
-        "Every problem in a spec is reported in one run, one line each, as "
+        "Every problem in a spec is reported in one run, one line each in the order of the file, as "
         "`archcheck: error: file:line:column: field: what was expected, what was found`; with exit 2 no "
         "report is written. Each row below is a test in `tests/test_errors.py` (its id in the first "
         "column) that breaks one thing in `tests/fixtures/tiny.yaml` and asserts the exact message, "
@@ -602,7 +602,7 @@ def render_table() -> str:
         f"bench/bench.py's largest stack of 1,600 Inception modules counts 11,289), `use` chains {MAX_USE_DEPTH} templates deep, "
         f"printed cells of {cells.MAX_CELL} characters and powers of ten up to 10^100, "
         f"erratum arithmetic of {arith.MAX_EXPRESSION:,} characters, spec files of {yamlload.MAX_SPEC_BYTES:,} "
-        f"bytes nested {yamlload.MAX_DEPTH} deep. The constants are in archcheck/spec/validate.py, cells.py, "
+        f"bytes nested {yamlload.MAX_DEPTH} deep. The constants are in archcheck/spec/limits.py, cells.py, "
         "arith.py and yamlload.py.",
         "",
         "| test | error | input | message (after `archcheck: error: `) |",
@@ -643,7 +643,7 @@ FOUND_BY_FUZZING = {
     "dropout-rate-from-an-option": (
         [("options: {num_classes: 10,", "options: {rate: 3, num_classes: 10,"),
          ("      - {flatten: {}}\n", "      - {flatten: {}}\n      - {dropout: {p: rate}}\n")],
-        "t.yaml:45:9: rows (fc): dropout.p: expected a rate from 0 to below 1, found a number (3)"),
+        "t.yaml:45:9: rows (fc): dropout.p: expected a rate from 0 to below 1, found 3"),
     "branch-named-2.5": (
         [("      - name: 3x3\n", "      - name: 2.5\n")],
         "t.yaml:25:15: templates.mixed.branches[1].name: expected letters, digits or _, found text ('2.5')"),

@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from archcheck.spec.validate import MAX_CHANNELS
+from archcheck.spec.limits import MAX_CHANNELS
 
 from .conftest import SPECS
 

@@ -10,7 +10,7 @@ import pytest
 from archcheck import build_model, verify
 from archcheck.errors import SpecError
 from archcheck.spec import load_spec_text
-from archcheck.spec.validate import MAX_LAYERS, MAX_USE_DEPTH
+from archcheck.spec.limits import MAX_LAYERS, MAX_USE_DEPTH
 
 from .test_errors import _chain_spec
 

@@ -85,8 +85,10 @@ def read_current(path: str) -> str | None:
         raise InputError([Problem(path, None, None, "", "cannot read: not UTF-8 text")]) from None
 
 
-def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None) -> int:
-    """Write files atomically, or with check=True compare them and print unified diffs (exit 1 if stale).
+def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None,
+                  regenerate: str = "regenerate them without --check") -> int:
+    """Write files atomically, or with check=True compare them and print unified diffs (exit 1 if stale;
+    `regenerate` says how to make them current).
 
     `read`: path -> the text the outputs were computed from; such a file is written only if it still
     holds that text just before the rename (an edit made while archcheck ran is not lost)."""
@@ -111,7 +113,7 @@ def apply_outputs(outputs: dict[str, str], check: bool, read: dict | None = None
                 write_atomic(path, text)
             print(f"wrote {printable(path)}", file=sys.stderr)
     if check and stale:
-        print(f"archcheck: {stale} file(s) are not current; regenerate them without --check", file=sys.stderr)
+        print(f"archcheck: {stale} file(s) are not current; {regenerate}", file=sys.stderr)
         return 1
     return 0
 

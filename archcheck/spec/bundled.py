@@ -41,7 +41,7 @@ def locate(spec: str) -> str:
     known = paths()
     if spec in known:
         return known[spec]
-    from .validate import _suggest as suggestion
+    from .structure import suggest as suggestion
 
     listed = ", ".join(known) or "none installed"
     raise SpecError([Problem(spec, None, None, "", f"no such file, nor a bundled spec of that name"

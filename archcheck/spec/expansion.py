@@ -6,14 +6,16 @@ would expand: each layer entry is one (a conv with its batch norm and ReLU is on
 the used template's layers, a template the layers of every branch (every alternative of a `when`, so
 the count is an upper bound; conditions on rows are decided), and a row its template's or layers'
 count times its repeat count. A spec over MAX_LAYERS is refused, naming the row and the template chain
-the layers come from. `use` chains are at most MAX_USE_DEPTH templates deep (checked by validate.py),
-so the counting below recurses at most that deep.
+the layers come from. `use` chains are at most MAX_USE_DEPTH templates deep (limits.py, checked by
+validate.py), so the counting below recurses at most that deep.
 """
 from __future__ import annotations
 
 from ..errors import Problem, SpecError
+from .language import REPEAT
+from .limits import MAX_LAYERS
 from .model import Layer, Row, Spec
-from .validate import MAX_LAYERS, repeat_problem
+from .structure import literal_problem
 from .values import ValueProblem, resolve
 
 
@@ -23,7 +25,7 @@ def repeat_count(row: Row, options: dict) -> int | None:
     if row.repeat is None:
         return None
     n = resolve(row.repeat, options, "whole")
-    if problem := repeat_problem(n):
+    if problem := literal_problem(REPEAT, n):
         raise ValueProblem(problem)
     return n
 

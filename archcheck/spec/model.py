@@ -1,16 +1,9 @@
-"""The Spec data model: what a validated spec file says, with source lines for every part."""
+"""The Spec data model: what a validated spec file says, with source lines for every part (the rules a
+spec file must follow are in language.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-LAYER_KINDS = ("conv", "sepconv", "pool", "global_pool", "lrn", "bn", "relu", "dropout", "flatten",
-               "linear", "identity")
-COLUMN_KINDS = ("label", "patch", "output_size", "input_size", "depth", "filters", "pool_proj", "count", "layer",
-                "block", "filter_shape", "type_stride")
-COUNT_MEASURES = ("weights", "params", "macs")
-CLAIM_QUANTITIES = ("params", "params_without_aux", "weights", "macs", "macs_with_aux", "depth")
-MERGES = ("concat", "sum", "residual", "sequence")
 
 
 @dataclass(frozen=True)

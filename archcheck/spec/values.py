@@ -15,13 +15,11 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from . import language
 from .arith import ArithmeticError_, evaluate, names_in, shown
 
-KEYWORDS = {"padding": ("same", "valid"), "pooltype": ("max", "avg"), "act": ("relu", "none")}
-WORDS = frozenset(w for words in KEYWORDS.values() for w in words)
+WORDS = frozenset(language.WORDS)   # keywords (same, max, relu, ...): never names
 NAME = re.compile(r"[A-Za-z_]\w*")
-WHOLE_KINDS = ("channels", "count", "size", "padding", "repeat")   # value kinds that need whole numbers
-NUMBER_KINDS = ("float", "rate", "scale")
 
 
 class ValueProblem(ValueError):
@@ -95,5 +93,8 @@ def resolve(raw, env: dict, need: str | None = None):
     return raw
 
 
-def need_of(vkind: str) -> str | None:
-    return "whole" if vkind in WHOLE_KINDS else "number" if vkind in NUMBER_KINDS else None
+def need_of(declared: language.Type | None) -> str | None:
+    """What a value of a declared type needs its arithmetic to give: a whole number, a number, or either."""
+    if isinstance(declared, language.Number):
+        return "whole" if declared.whole else "number"
+    return None
