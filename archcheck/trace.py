@@ -515,25 +515,49 @@ def _iter_tensors(args, kwargs):
     return out
 
 
-def trace_model(model: nn.Module, input_shape, train: bool = True) -> Trace:
-    """Run one forward pass of `model` (built on the meta device) on a batch-1 meta input."""
+def _meta_copies(model: nn.Module) -> dict | None:
+    """name -> a meta tensor standing in for each parameter (as a Parameter, requires_grad kept) and buffer,
+    or None when every one is on the meta device already."""
+    named = list(model.named_parameters()) + list(model.named_buffers())
+    if all(t.is_meta for _, t in named):
+        return None
+    out = {}
+    for name, p in model.named_parameters():
+        out[name] = nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
+    for name, b in model.named_buffers():
+        out[name] = torch.empty_like(b, device="meta")
+    return out
+
+
+def trace_model(model: nn.Module, input_shape, train: bool = True, meta_copies: bool = False) -> Trace:
+    """Run one forward pass of `model` on a batch-1 meta input; every module's training flag is restored.
+
+    The model is expected on the meta device (built there). With `meta_copies`, a model holding real
+    tensors is run with meta copies of its parameters and buffers in their place (functional_call puts
+    them in and takes them out again), so that nothing of it is computed, allocated or changed."""
     global _RULES
     if _RULES is None:
         _RULES = _rules()
     tracer = _Tracer(model)
-    was_training = model.training
+    flags = [(m, m.training) for m in model.modules()]
     model.train(train)
     x = torch.empty((1, *input_shape), device="meta")
     input_id = tracer.value_of(x)
+    copies = _meta_copies(model) if meta_copies else None
     pre = nn.modules.module.register_module_forward_pre_hook(tracer.pre_hook)
     post = nn.modules.module.register_module_forward_hook(tracer.post_hook)
     try:
         with _Recorder(tracer), torch.no_grad():
-            out = model(x)
+            if copies:
+                from torch.func import functional_call
+                out = functional_call(model, copies, (x,))
+            else:
+                out = model(x)
     finally:
         pre.remove()
         post.remove()
-        model.train(was_training)
+        for m, flag in flags:
+            m.training = flag
     outs = _iter_tensors((out,), {})
     out_ids = tuple(tracer.value_of(t) for t in outs)
     seen, total, trainable = set(), 0, 0

@@ -627,6 +627,21 @@ def render_table() -> str:
     ]
     for c in USAGE_CASES:
         lines.append(f"| {c.id} | {c.title} | {c.shows.replace('|', chr(92) + '|')} | {_cell(c.message)} |")
+    from .test_exit_codes import MODEL_CASES
+
+    lines += [
+        "",
+        "## Models",
+        "",
+        "Whatever a `--model` does wrong when it is imported, constructed or run is the model's doing: one line "
+        "and exit 2, never an internal error, and a real Ctrl-C still says the run was interrupted. Each row is "
+        "a case of `test_model_failures` in `tests/test_exit_codes.py` (the REF is `net.py:Net`).",
+        "",
+        "| test | error | message (after `archcheck: error: --model: net.py:Net: `) |",
+        "|---|---|---|",
+    ]
+    for c in MODEL_CASES:
+        lines.append(f"| {c.id} | {c.title} | {_cell(c.message.format(path='net.py'))} |")
     return "\n".join(lines) + "\n"
 
 

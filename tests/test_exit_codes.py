@@ -188,3 +188,58 @@ def test_a_real_ctrl_c_says_the_run_was_interrupted(tmp_path):
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert (child.returncode, out, err) == (2, b"", b"archcheck: interrupted\n")
+
+
+# -- a model that fails in any way is the model's doing (exit 2), never archcheck's bug ---------------------
+
+from dataclasses import dataclass as _dataclass
+
+
+@_dataclass(frozen=True)
+class ModelCase:
+    """A model that fails, for test_model_failures and the table in tests/ERRORS.md."""
+
+    id: str
+    title: str
+    source: str            # the model file's text; Net is the REF's name
+    message: str           # stderr after "archcheck: error: --model: {ref}: "
+
+
+MODEL_CASES = [
+    ModelCase("model-base-exception", "a model raising a BaseException that is not an Exception",
+              "class Boom(BaseException):\n    pass\n\ndef Net():\n    raise Boom('out of here')\n",
+              "constructing Net() failed: the model raised Boom: out of here, a BaseException that is not an "
+              "Exception"),
+    ModelCase("model-sys-exit", "a model calling sys.exit", "import sys\n\ndef Net():\n    sys.exit(3)\n",
+              "constructing Net() failed: the model called sys.exit(3)"),
+    ModelCase("model-sys-exit-on-import", "a model file calling sys.exit when imported",
+              "import sys\nsys.exit('no GPU')\n", "importing {path} failed: the model called sys.exit('no GPU')"),
+    ModelCase("model-keyboard-interrupt", "a model raising KeyboardInterrupt itself",
+              "from torch import nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+              "        raise KeyboardInterrupt\n",
+              "the forward pass on a 1×3×224×224 input (the spec's input) failed: the model raised "
+              "KeyboardInterrupt itself (not a Ctrl-C)"),
+    ModelCase("model-str-raises", "a model exception whose str() raises",
+              "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n\n"
+              "def Net():\n    raise Odd()\n",
+              "constructing Net() failed: Odd: (its message cannot be shown: str() raised RuntimeError)"),
+]
+
+
+@pytest.mark.parametrize("case", MODEL_CASES, ids=lambda c: c.id)
+def test_model_failures(case, tmp_path, cli):
+    path = tmp_path / "net.py"
+    path.write_text(case.source, encoding="utf-8")
+    code, out, err = cli("verify", GOOGLENET, "--model", f"{path}:Net", "--format", "json")
+    assert (code, out) == (2, "")
+    assert err == f"archcheck: error: --model: {path}:Net: {case.message.format(path=path)}\n"
+
+
+def test_a_model_failure_through_the_api_is_a_model_error(tmp_path):
+    import archcheck
+    from archcheck.errors import ModelError
+
+    path = tmp_path / "net.py"
+    path.write_text(MODEL_CASES[1].source, encoding="utf-8")
+    with pytest.raises(ModelError, match=r"the model called sys.exit\(3\)"):
+        archcheck.verify_model(GOOGLENET, f"{path}:Net")

@@ -14,6 +14,8 @@ import os
 import re
 import sys
 
+from dataclasses import dataclass
+
 import yaml
 
 from ..errors import InputError, ModelError, Problem
@@ -65,9 +67,9 @@ def _import_file(path: str, ref: str):
     sys.path.insert(0, folder)  # so the file can import its neighbours, as `python file.py` would
     try:
         spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of the user's code is the user's input
+    except BaseException as exc:  # noqa: BLE001 - any failure of the user's code is the user's input
         sys.modules.pop(module_name, None)
-        raise ModelError(f"{ref}: importing {path} failed: {_one_line(exc)}", exc) from None
+        raise model_failure(f"{ref}: importing {path}", exc) from None
     finally:
         if sys.path and sys.path[0] == folder:
             sys.path.pop(0)
@@ -86,19 +88,41 @@ def _import_module(dotted: str, ref: str):
         if exc.name and dotted.startswith(exc.name):
             raise ModelError(f"{ref}: no module named {exc.name!r} (expected an importable module or a .py file)",
                              exc) from None
-        raise ModelError(f"{ref}: importing {dotted} failed: {_one_line(exc)}", exc) from None
-    except (Exception, SystemExit) as exc:  # noqa: BLE001
-        raise ModelError(f"{ref}: importing {dotted} failed: {_one_line(exc)}", exc) from None
+        raise model_failure(f"{ref}: importing {dotted}", exc) from None
+    except BaseException as exc:  # noqa: BLE001
+        raise model_failure(f"{ref}: importing {dotted}", exc) from None
     finally:
         if added and os.getcwd() in sys.path:
             sys.path.remove(os.getcwd())
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    try:
+        text = " ".join(str(exc).split())
+    except Exception as inner:   # noqa: BLE001 - an exception whose str() itself raises
+        text = f"(its message cannot be shown: str() raised {type(inner).__name__})"
     if len(text) > 300:
         text = text[:297] + "..."
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def model_failure(where: str, exc: BaseException) -> ModelError:
+    """What the user's code did, as one line: `where` is 'importing x.py', 'constructing Net()' or the
+    forward pass. Exceptions, sys.exit, KeyboardInterrupt raised by the code (not by a Ctrl-C: that one is
+    re-raised) and any other BaseException are all the model's doing, never archcheck's."""
+    from ..interrupts import raised_by_code
+
+    if isinstance(exc, KeyboardInterrupt) and not raised_by_code():
+        raise exc
+    if isinstance(exc, SystemExit):
+        what = f"the model called sys.exit({exc.code!r})"
+    elif isinstance(exc, KeyboardInterrupt):
+        what = "the model raised KeyboardInterrupt itself (not a Ctrl-C)"
+    elif not isinstance(exc, Exception):
+        what = f"the model raised {_one_line(exc)}, a BaseException that is not an Exception"
+    else:
+        what = _one_line(exc)
+    return ModelError(f"{where} failed: {what}", exc)
 
 
 def call_text(name: str, kwargs: dict) -> str:
@@ -108,10 +132,7 @@ def call_text(name: str, kwargs: dict) -> str:
 
 def load_model(ref: str, kwargs: dict | None = None):
     """Import REF and call it under the meta device -> an nn.Module without weight memory."""
-    import torch
     from torch import nn
-
-    from ..build import _SkipInit   # the builder's: in-place initialisers are no-ops on meta tensors
 
     kwargs = dict(kwargs or {})
     where, name = _split(ref)
@@ -126,28 +147,78 @@ def load_model(ref: str, kwargs: dict | None = None):
         raise ModelError(f"{ref}: {where} has no {name!r}{hint}")
     if not callable(factory):
         raise ModelError(f"{ref}: {name} is a {type(factory).__name__}, expected a class or a factory function")
-    call = call_text(name, kwargs)
+    return construct(factory, kwargs, f"{ref}: ")
+
+
+def construct(factory, kwargs: dict, prefix: str = ""):
+    """Call a class or factory under the meta device (parameters get shapes, no storage) -> nn.Module."""
+    import torch
+    from torch import nn
+
+    from ..build import _SkipInit   # the builder's: in-place initialisers are no-ops on meta tensors
+
+    call = call_text(getattr(factory, "__name__", type(factory).__name__), kwargs)
     try:
         with torch.device("meta"), _SkipInit():   # meta tensors have no values to initialise
             model = factory(**kwargs)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001
-        raise ModelError(f"{ref}: constructing {call} failed: {_one_line(exc)}", exc) from None
+    except BaseException as exc:  # noqa: BLE001 - the user's constructor
+        raise model_failure(f"{prefix}constructing {call}", exc) from None
     if not isinstance(model, nn.Module):
-        raise ModelError(f"{ref}: {call} returned a value of type {type(model).__name__}, expected a torch.nn.Module")
+        raise ModelError(f"{prefix}{call} returned a value of type {type(model).__name__}, expected a torch.nn.Module")
     return model
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A model to check, ready to trace: what reports call it and how it came to be."""
+
+    module: object                   # the nn.Module
+    name: str                        # a REF, or the class name of an object ("GoogLeNet object")
+    constructed: str                 # the note's account: "constructed as GoogLeNetAlt(k5=3) on the meta device"
+
+
+def as_subject(model, model_args: dict | None = None) -> Subject:
+    """`model` as the API takes it: an nn.Module instance, an nn.Module class, a factory, or a REF string."""
+    from torch import nn
+
+    kwargs = dict(model_args or {})
+    if isinstance(model, str):
+        module = load_model(model, kwargs)
+        return Subject(module, model, f"constructed as {call_text(model.rpartition(':')[2], kwargs)} on the meta "
+                                      "device (no weight memory)")
+    if isinstance(model, nn.Module):
+        if kwargs:
+            raise ModelError(f"model_args are for a class, a factory or a REF; a {type(model).__name__} object is "
+                             "already constructed")
+        devices = sorted({str(t.device) for t in _tensors(model)}) or ["meta"]
+        return Subject(model, f"{type(model).__name__} object",
+                       f"given as an object with its parameters on {', '.join(devices)}; traced with meta copies of "
+                       "its parameters and buffers, and left as it was")
+    if callable(model):
+        name = getattr(model, "__qualname__", None) or type(model).__name__
+        return Subject(construct(model, kwargs, f"{name}: "), name,
+                       f"constructed as {call_text(name, kwargs)} on the meta device (no weight memory)")
+    raise ModelError(f"expected an nn.Module, an nn.Module class, a factory or a REF string "
+                     f"(path/to/file.py:Name), found a {type(model).__name__}")
+
+
+def _tensors(model):
+    yield from model.parameters()
+    yield from model.buffers()
+
+
 def trace_subject(model, input_shape, name: str):
-    """Trace an nn.Module (on the meta device) in training mode, so that auxiliary heads run, on one input of
-    the given C×H×W shape -> Trace. `name` says in errors which model failed (a REF, or a class name)."""
+    """Trace an nn.Module in training mode, so that auxiliary heads run, on one input of the given C×H×W
+    shape -> Trace. A model with real tensors (on the CPU, say) is traced with meta copies of its
+    parameters and buffers put in their place for the one forward pass (torch.func.functional_call), so
+    nothing of it is computed, allocated or changed. `name` says in errors which model failed."""
     from ..trace import trace_model
 
     shape = "×".join(str(v) for v in (1, *input_shape))
     try:
-        trace = trace_model(model, tuple(input_shape), train=True)
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's forward failed on the spec's input
-        raise ModelError(f"{name}: the forward pass on a {shape} input (the spec's input) failed: "
-                         f"{_one_line(exc)}", exc) from None
+        trace = trace_model(model, tuple(input_shape), train=True, meta_copies=True)
+    except BaseException as exc:  # noqa: BLE001 - the user's forward failed on the spec's input
+        raise model_failure(f"{name}: the forward pass on a {shape} input (the spec's input)", exc) from None
     if not trace.outputs:
         raise ModelError(f"{name}: the forward pass on a {shape} input returned no tensor "
                          f"(expected a tensor, or a tuple, list or dict of tensors)")

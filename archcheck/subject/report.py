@@ -22,22 +22,24 @@ from ..report import KNOWN, MISMATCH, Finding, Report, RowResult
 from ..trace import Trace
 from .align import Alignment, align
 from .differences import Diff, printed_repeats, row_differences
-from .load import call_text, load_model, trace_subject
+from .load import as_subject, trace_subject
 
 
-def verify_model(spec, ref: str, model_args: dict | None = None, strict: bool = False) -> Report:
-    """Verify someone's own model (REF = path/to/file.py:Name or package.module:Name) against the spec's build.
+def verify_model(spec, model, model_args: dict | None = None, strict: bool = False, input_size=None) -> Report:
+    """Verify someone's own model against the spec's build: `model` is a REF (path/to/file.py:Name or
+    package.module:Name), an nn.Module class or factory (called with `model_args` on the meta device), or
+    an nn.Module object (traced with meta copies of its tensors and left as it was).
 
-    The model is constructed on the meta device and traced like the build; align.py finds the spec's rows
-    in its dataflow. Raises ModelError (exit 2) when REF cannot be imported, constructed or run."""
-    model_args = dict(model_args or {})
-    trace = trace_subject(load_model(ref, model_args), spec.input, ref)
-    return subject_report(spec, trace, ref, call_text(ref.rpartition(":")[2], model_args), strict)
+    align.py finds the spec's rows in its dataflow. Raises ModelError (exit 2) when the model cannot be
+    imported, constructed or run."""
+    subject = as_subject(model, model_args)
+    trace = trace_subject(subject.module, tuple(input_size) if input_size is not None else spec.input, subject.name)
+    return subject_report(spec, trace, subject.name, subject.constructed, strict)
 
 
 def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: bool = False) -> Report:
     """The Report of a traced subject against the spec's build. `name` is what the report calls the model
-    (a REF), `constructed` how it was made ("GoogLeNetAlt(k5=3)")."""
+    (a REF, or "GoogLeNet object"), `constructed` how it came to be (see load.Subject)."""
     _, ref_trace, ref_spans = trace_spec(spec)
     a = align(spec, ref_trace, ref_spans, sub_trace)
     diffs = row_differences(spec, a, value_shapes(ref_trace), value_shapes(sub_trace), ref_spans)
@@ -133,7 +135,7 @@ def _fold(findings: list[Finding], cells: list[Finding], covers: dict, spec) -> 
 def _notes(trace: Trace, a: Alignment, constructed: str) -> list[str]:
     biases = sum(op.param_numel - op.weights for op in trace.ops if op.kind in ("conv", "linear"))
     norms = sum(op.param_numel for op in trace.ops if op.kind in ("norm", "lrn"))
-    notes = [f"The model was constructed as {constructed} on the meta device (no weight memory).",
+    notes = [f"The model was {constructed}.",
              "Rows were found in the model's dataflow by aligning its layers with the spec's build: names, module "
              "nesting and branch order do not matter."]
     outputs = list(dict.fromkeys(trace.outputs))
