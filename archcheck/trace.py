@@ -16,7 +16,7 @@ Counting conventions, per image (the input has batch 1):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -566,8 +566,38 @@ def trace_model(model: nn.Module, input_shape, train: bool = True, meta_copies: 
             seen.add(id(p))
             total += p.numel()
             trainable += p.numel() if p.requires_grad else 0
-    return Trace(tuple(input_shape), input_id, tracer.ops, tracer.calls, out_ids, tuple(_shape(t) for t in outs),
-                 total, trainable, weight_depths(tracer.ops, False), weight_depths(tracer.ops, True))
+    ops = _cats_as_chain(tracer.ops)
+    return Trace(tuple(input_shape), input_id, ops, tracer.calls, out_ids, tuple(_shape(t) for t in outs),
+                 total, trainable, weight_depths(ops, False), weight_depths(ops, True))
+
+
+def _cats_as_chain(ops: list[Op]) -> list[Op]:
+    """The ops, with every concatenation that extends an earlier one reading that one's result.
+
+    torchvision's DenseNet layer concatenates the list of all features before it, `cat([x, f1, ..., fk])`,
+    where the classic way to write it extends a running tensor, `y = cat([y, fk])`. Both compute the same
+    values; read as written, the first is a graph in which every feature map has its own path to each
+    later layer, with exponentially many paths through a dense block. `cat(xs + [fk])`, when `cat(xs)`
+    was computed before (same dim), is read as `cat([cat(xs), fk])`: the two styles become one graph.
+    """
+    seen: dict = {}          # (dim, input values) -> the value of that concatenation
+    out = []
+    for op in ops:
+        if op.kind == "cat" and len(op.attrs["sizes"]) == len(op.inputs):   # (a parameter is not an input)
+            dim = op.attrs["dim"]
+            for p in range(len(op.inputs) - 1, 0, -1):
+                prefix = seen.get((dim, op.inputs[:p]))
+                if prefix is not None:
+                    value, shape = prefix
+                    seen[(dim, op.inputs)] = (op.outputs[0], op.out_shape)
+                    sizes = (shape[dim], *op.attrs["sizes"][p:])
+                    op = replace(op, inputs=(value, *op.inputs[p:]), in_shapes=(shape, *op.in_shapes[p:]),
+                                 attrs={**op.attrs, "sizes": sizes})
+                    break
+            else:
+                seen[(dim, op.inputs)] = (op.outputs[0], op.out_shape)
+        out.append(op)
+    return out
 
 
 def weight_depths(ops: list[Op], count_depthwise: bool) -> dict[int, int]:
