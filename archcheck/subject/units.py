@@ -199,7 +199,7 @@ def changes_nothing(op: Op) -> bool:
             and not any(a.get("padding", ()))))
     if op.kind == "dropout":
         return a.get("p", 0.5) == 0 or not a.get("training", True)
-    return False
+    return op.kind == "cat" and len(op.inputs) == 1
 
 
 def _area(shape: tuple) -> int:
@@ -335,6 +335,10 @@ def _decorated(u: Unit) -> bool:
     return u.kind in LAYERS or (u.kind in MERGES and u.main.kind != "cat")
 
 
+def _is_pad(u: Unit) -> bool:
+    return u.kind == "other" and u.main.name == "pad" and len(u.ops) == 1
+
+
 def _group(units: list[Unit], same) -> list[Unit]:
     """Attach batch norm / activations to the layer or sum before them; join depthwise + pointwise.
 
@@ -344,6 +348,12 @@ def _group(units: list[Unit], same) -> list[Unit]:
     for u in units:
         prev = out[-1] if out else None
         joinable = prev is not None and (same is None or same(prev.last, u.main))
+        if joinable and _is_pad(prev) and u.kind in ("conv", "pool") and u.inp == prev.out:
+            # An explicit pad before a conv or pool is that layer's padding (TensorFlow's "same" as ported:
+            # ZeroPad2d((0, 1, 0, 1)) and a conv with padding 0), so the layer reads the unpadded map.
+            u.ops, u.inp = prev.ops + u.ops, prev.inp
+            out[-1] = u
+            continue
         if joinable and u.kind in DECORATIONS and _decorated(prev):
             prev.deco.append(u.main)
         elif (prev is not None and u.kind == "conv" and _pointwise(u.main) and prev.kind == "conv"
