@@ -277,7 +277,8 @@ def measure_rows(spec: Spec, trace: Trace, spans: dict) -> dict[str, RowMeasure]
     for r in active:     # a foreign model's repeated row: its repetitions from the dataflow
         span = spans.get(r.name)
         if r.repeat is not None and span is not None and not span.parts and r.name in own:
-            parts = split_repetitions(span, repeat_count(r, spec.options) or 1)
+            # as many repetitions as the subject has where its run's count differs (span.repeats)
+            parts = split_repetitions(span, span.repeats if span.repeats > 1 else repeat_count(r, spec.options) or 1)
             if parts:
                 own[r.name] = measure_span(r.name, RowSpan(span.ops, span.input, span.output, span.tags, parts, span.repeats),
                                            trace, shapes)

@@ -622,16 +622,18 @@ def _pieces(r: Unit | None, s: Unit, row_of: dict, current):
 
 
 def _repeat_counts(runs: list[Run], row_of: dict) -> dict:
-    """Row -> how many of the subject's blocks it holds, where a run's count differs (RowSpan.repeats)."""
+    """Row -> how many of the subject's blocks it holds, where a run's count differs (RowSpan.repeats).
+
+    The k-th block of the subject's run goes to the row of the build's k-th block (the surplus to the
+    last row), so a row printed once, "×5", holding four of the subject's blocks gets 4."""
     out: dict = {}
     for run in runs:
         for r in run.ref:
-            name = row_of.get(r.main.index)
-            out[name] = out.get(name, 1) - 1
+            out.setdefault(row_of.get(r.main.index), 0)
         n = min(len(run.ref), len(run.sub))
         for k, s in enumerate(run.sub):
             name = row_of.get(run.ref[min(k, n - 1)].main.index)
-            out[name] = out.get(name, 1) + 1
+            out[name] += 1
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..compare import fmt_shape_hwc
+from ..spec.expansion import repeat_count
 from ..report import MISMATCH, WARNING
 from .align import Alignment, is_replacement, merge_of, split_channels
 from .units import Unit, grid, layer_attrs
@@ -430,7 +431,7 @@ def run_differences(spec, a: Alignment) -> list[Diff]:
             # or the last row when it has more.
             host = names[min(len(run.sub), len(names) - 1)]
         template = spec.templates.get(rows[names[0]].template) if names[0] in rows else None
-        noun = (f"{template.name} blocks" if template is not None and template.merge != "sequence"
+        noun = (block_noun(template.name, plural=True) if template is not None and template.merge != "sequence"
                 else f"{describe(run.ref[0], False)} layers")
         entry = hosts.setdefault(host, {"names": [], "delta": 0, "ref": 0, "noun": noun})
         entry["names"] += [n for n in names if n not in entry["names"]]
@@ -438,14 +439,21 @@ def run_differences(spec, a: Alignment) -> list[Diff]:
         entry["ref"] += len(run.ref)
     out = []
     for host, e in hosts.items():
-        members = [r.name for r in active if r.paper_row == host and not r.transition]
-        build = len(members) or e["ref"]
+        # what the build has for the printed row: its rows, a repeated row ("conv4_rest", ×5) counted as its repetitions
+        build = sum(repeat_count(r, spec.options) or 1 for r in active if r.paper_row == host and not r.transition)
+        build = build or e["ref"]
         printed = printed_repeats(spec, host)
         paper = printed if printed is not None else build
         measured = build + e["delta"]
         out.append(Diff(host, "", MISMATCH, f"{measured} {e['noun']} where the paper has {paper}", str(paper),
                         str(measured), field="repeats", covers=tuple(e["names"])))
     return out
+
+
+def block_noun(template: str, plural: bool = False) -> str:
+    """`inception_b` -> "inception_b block(s)" (the spec's template name); `block` -> "block(s)"."""
+    one = template if template.endswith("block") else f"{template} block"
+    return one + "s" if plural else one
 
 
 def printed_repeats(spec, name: str) -> int | None:
@@ -464,7 +472,9 @@ def printed_repeats(spec, name: str) -> int | None:
 def _missing_row(spec, row, m, a: Alignment, after_the_end: bool, differ: Differ) -> list[Diff]:
     units = [r for r, _ in m.pairs if r is not None]
     template = spec.templates.get(row.template) if row.template else None
-    what = f"{row.template} block" if template is not None and template.merge != "sequence" else listing(units)
+    n = repeat_count(row, spec.options) or 1
+    what = ((f"{n} " if n > 1 else "") + block_noun(row.template, n > 1)
+            if template is not None and template.merge != "sequence" else listing(units))
     if row.aux:
         host = a.host_of_aux.get(row.name)
         return [Diff(row.name, "", MISMATCH, f"missing auxiliary classifier{' on top of ' + host if host else ''} "
