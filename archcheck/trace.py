@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
+from torch.nn.parameter import is_lazy
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
@@ -543,6 +544,14 @@ def trace_model(model: nn.Module, input_shape, train: bool = True, meta_copies: 
     model.train(train)
     x = torch.empty((1, *input_shape), device="meta")
     input_id = tracer.value_of(x)
+    if any(is_lazy(t) for t in (*model.parameters(), *model.buffers())):
+        # nn.LazyConv2d and friends get their shapes from a first forward pass; on the meta device that one
+        # costs nothing. A model holding real tensors would be changed by it: not done.
+        if not all(t.is_meta for t in (*model.parameters(), *model.buffers()) if not is_lazy(t)):
+            raise ValueError("it has uninitialized lazy parameters (nn.LazyLinear, ...); call it once on an input "
+                             "before checking it, or pass its class or a factory so that archcheck builds it")
+        with torch.no_grad():
+            model(x)
     copies = _meta_copies(model) if meta_copies else None
     pre = nn.modules.module.register_module_forward_pre_hook(tracer.pre_hook)
     post = nn.modules.module.register_module_forward_hook(tracer.post_hook)

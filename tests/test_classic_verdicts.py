@@ -115,3 +115,30 @@ def test_concatenations_along_another_dim_are_left_alone():
     trace = trace_model(Two(), (4, 3, 3))
     last = [op for op in trace.ops if op.kind == "cat"][-1]
     assert len(last.inputs) == 3 and last.attrs["sizes"] == (3, 3, 3)
+
+
+class LazyVGG11(nn.Module):
+    """Configuration A written with lazy layers (in channels inferred at the first call)."""
+
+    def __init__(self):
+        super().__init__()
+        layers = []
+        for v in [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"]:
+            layers += [nn.MaxPool2d(2)] if v == "M" else [nn.LazyConv2d(v, 3, padding=1), nn.ReLU(True)]
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.Flatten(), nn.LazyLinear(4096), nn.ReLU(True), nn.Dropout(),
+                                  nn.Linear(4096, 4096), nn.ReLU(True), nn.Dropout(), nn.Linear(4096, 1000))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def test_lazy_layers_are_initialised_on_the_meta_device():
+    import archcheck
+    from archcheck.errors import ModelError
+
+    report = archcheck.verify_model("vgg", LazyVGG11, variant="A")
+    assert report.ok and report.totals.params == 132_863_336      # pytorchcv vgg11 has the same count
+    # An object built on the CPU would be changed by its first call (real weights allocated): refused.
+    with pytest.raises(ModelError, match="uninitialized lazy parameters"):
+        archcheck.verify_model("vgg", LazyVGG11(), variant="A")
