@@ -324,6 +324,7 @@ def test_api_raises_model_error():
 
 
 RECORDED = [  # reports/ files written by `archcheck verify SPEC --model REF --output FILE`
+    ("reports/pytorchcv_inceptionv4.md", "specs/inception_v4.yaml", "pytorchcv.models.inceptionv4:inceptionv4"),
     ("reports/pytorchcv_bninception.md", "specs/inception_v2.yaml", "pytorchcv.models.bninception:bninception"),
     ("reports/pytorchcv_inceptionv3.md", "specs/inception_v3.yaml", "pytorchcv.models.inceptionv3:inceptionv3"),
     ("reports/pytorchcv_inceptionresnetv2.md", "specs/inception_resnet_v2.yaml",
