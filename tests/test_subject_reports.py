@@ -132,6 +132,12 @@ def test_closest_build_is_a_command_line_that_gives_its_count(cli):
     assert code == 0 and again["closest_build"] is None
     code, md, _ = cli("verify", CLOSEST, "--model", ref, *args)
     assert "**Closest declared build**: `--variant five-avg --set aux_heads=false` (0 mismatches instead of 5)." in md
+    # the spec's default build, when a variant was asked for: 3×3 kernels where `five` has 5×5s
+    code, report = run_json(cli, CLOSEST, f"{NETS}:SmallNet", "--variant", "five")
+    assert report["closest_build"] == {"variant": None, "sets": [], "mismatches": 0}
+    code, text, _ = cli("verify", CLOSEST, "--model", f"{NETS}:SmallNet", "--variant", "five", "--format", "text")
+    assert lines(text, "closest declared build:") == [
+        "closest declared build: the default build (no --variant, no --set) (0 mismatches instead of 2)"]
 
 
 def test_a_tie_won_by_warnings_says_so(cli):
@@ -291,3 +297,29 @@ def test_pytorchcv_inceptionv4_against_the_paper_golden(cli, update_golden):
     code, report = run_json(cli, "specs/inception_v4.yaml", "pytorchcv.models.inceptionv4:inceptionv4")
     assert report["closest_build"] == {"variant": "release", "sets": ["aux_heads=false"], "mismatches": 0}
     assert sum(f["status"] == "mismatch" for f in report["findings"]) == 36
+
+
+# -- the grouping rule, on differences made by hand --------------------------------------------------------
+
+def _diff(row, layer, ordinal, channels, change="convolution 5×5, paper 3×3"):
+    from archcheck.subject.differences import Diff
+
+    return Diff(row, "b branch", "mismatch", change, "3×3", "5×5", notes=(channels,), layer=layer, ordinal=ordinal)
+
+
+def test_groups_of_two_layers_with_the_same_change_name_the_layer():
+    from archcheck.subject.groups import group_strings
+
+    diffs = [_diff("r1", "b.0", 1, "8 → 8 channels"), _diff("r1", "b.1", 2, "8 → 16 channels"),
+             _diff("r2", "b.0", 1, "16 → 16 channels"), _diff("r2", "b.1", 2, "16 → 32 channels"),
+             _diff("r3", "b.0", 1, "4 → 4 channels", "convolution 7×7, paper 3×3")]
+    assert group_strings(diffs) == ["b branch, layer 1: convolution 5×5, paper 3×3",
+                                    "b branch, layer 2: convolution 5×5, paper 3×3"] * 2 + [""]
+
+
+def test_a_group_whose_places_say_the_same_keeps_the_particulars():
+    from archcheck.subject.groups import group_strings
+
+    diffs = [_diff("r1", "b.0", 1, "8 → 8 channels"), _diff("r2", "b.0", 1, "8 → 8 channels"),
+             _diff("r2", "b.1", 2, "8 → 16 channels")]
+    assert group_strings(diffs) == ["b branch: convolution 5×5, paper 3×3 (8 → 8 channels)"] * 2 + [""]
