@@ -43,7 +43,8 @@ def verify_model(spec, model=None, model_args=None, strict=False, variant=None, 
     An object is traced in training mode, so auxiliary heads run and its own hooks fire as in any
     forward, with meta copies of its parameters and buffers, and is left exactly as it was: tensors,
     requires_grad, training modes and device. input_size: the C, H, W the model is traced at (default:
-    the spec's input).
+    the spec's input). When the model fails, `report.closest_build` names the declared build it fits best
+    (`.variant`, `.sets`, `.mismatches`; `.is_asked` when that is the build checked); None when it passes.
     Raises SpecError or ModelError (archcheck.errors.InputError) when the spec or the model cannot be used."""
     if ref is not None:
         if model is not None:

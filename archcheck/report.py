@@ -17,7 +17,11 @@ class Finding:
     message: str
     erratum: str | None = None
     line: int | None = None  # spec line of the printed cell (or claim)
-    summary: str = ""        # a warning: what warnings of its kind are about (text and Markdown show them together)
+    # Findings of one group (the same difference at several places) share `group`: what text and Markdown
+    # write once after the list of their rows ("5x5 branch: convolution 3×3, paper 5×5"); `where` is the
+    # branch the finding is about ("" for the row itself), which that line names before its colon.
+    group: str = ""
+    where: str = ""
 
     def as_json(self) -> dict:
         out = {"row": self.row, "field": self.field, "paper": self.paper, "measured": self.measured,
@@ -26,6 +30,8 @@ class Finding:
             out["erratum"] = self.erratum
         if self.line is not None:
             out["spec_line"] = self.line
+        if self.group:
+            out["group"] = self.group
         return out
 
 
@@ -78,6 +84,26 @@ class Totals:
 
 
 @dataclass
+class ClosestBuild:
+    """The declared build that someone's model fits best (`verify --model` when the check fails): a variant
+    (None: the spec's default build) and the --set values that make it, the user's own included."""
+
+    variant: str | None
+    sets: tuple[str, ...]
+    mismatches: int         # findings that fail this build (warnings too under --strict)
+    warnings: int
+    asked: int              # the same counts for the build that was asked for
+    asked_warnings: int
+    compared: int           # declared builds compared, the asked one included
+    is_asked: bool = False  # no other build fits better
+
+    def as_json(self) -> dict | None:
+        if self.is_asked:
+            return None
+        return {"variant": self.variant, "sets": list(self.sets), "mismatches": self.mismatches}
+
+
+@dataclass
 class Report:
     spec_path: str
     spec_name: str
@@ -97,6 +123,7 @@ class Report:
     strict: bool = False
     notes: list = field(default_factory=list)
     crosscheck: object = None   # crosscheck.CrossCheck when --crosscheck ran
+    closest_build: ClosestBuild | None = None   # --model checks that fail: subject/closest.py
 
     @property
     def verdict(self) -> str:

@@ -220,6 +220,11 @@ def _same(a):
     return _shape(a["input"]), 0, {}
 
 
+def _hardtanh(a):
+    # nn.ReLU6 calls F.hardtanh(x, 0.0, 6.0): the bounds say which activation it is
+    return _shape(a["input"]), 0, {"min_val": float(a.get("min_val", -1.0)), "max_val": float(a.get("max_val", 1.0))}
+
+
 def _reduce(kind):
     """x.mean((2, 3)) and x.amax((2, 3)): a global pool when the dimensions are exactly the spatial ones."""
     def compute(a):
@@ -247,7 +252,7 @@ def _norm(kind):
         if kind == "lrn":
             attrs.update(size=a.get("size"), alpha=a.get("alpha", 1e-4), beta=a.get("beta", 0.75), k=a.get("k", 1.0))
         else:
-            attrs["eps"] = a.get("eps")
+            attrs["eps"] = float(a.get("eps", 1e-5))    # every norm function's default
         return _shape(a["input"]), 0, attrs
     return compute
 
@@ -324,7 +329,7 @@ def _rules():
     for f in (F.relu, F.relu6, F.selu, F.silu, F.mish, F.hardswish, F.hardsigmoid):
         add([f], _Rule("act", ("input", "inplace"), {}, _same, inplace_arg="inplace"))
     add([F.elu, F.celu], _Rule("act", ("input", "alpha", "inplace"), {}, _same, inplace_arg="inplace"))
-    add([F.hardtanh], _Rule("act", ("input", "min_val", "max_val", "inplace"), {}, _same, inplace_arg="inplace"))
+    add([F.hardtanh], _Rule("act", ("input", "min_val", "max_val", "inplace"), {}, _hardtanh, inplace_arg="inplace"))
     add([F.leaky_relu], _Rule("act", ("input", "negative_slope", "inplace"), {}, _same, inplace_arg="inplace"))
     add([torch.relu, T.relu, torch.sigmoid, T.sigmoid, F.sigmoid, torch.tanh, T.tanh, F.tanh],
         _Rule("act", ("input",), {}, _same))

@@ -128,7 +128,7 @@ def test_a_class_and_a_factory_are_constructed_on_meta_with_model_args():
         report = archcheck.verify_model("googlenet", model, {"k5": 3}, variant="torchvision-like")
         assert not report.ok
         # torchvision's 3×3 where the paper's 5×5 branch is (pytorch/vision#906), in all nine modules
-        assert sum("convolution kernel 3×3, paper 5×5" in f.message for f in report.findings) == 9
+        assert sum("5x5 branch: convolution 3×3, paper 5×5" in f.message for f in report.findings) == 9
 
 
 def test_the_old_positional_and_ref_calls_still_work():

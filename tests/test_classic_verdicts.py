@@ -79,8 +79,8 @@ def test_keras_port_padding_is_the_layers_own():
     assert code == 1
     assert [(row, m.split("; ")[0]) for s, row, _, m in mine if s == "mismatch"] == [
         ("fc", "fc: convolution 1×1 (1024 → 1000 channels) where the paper has a linear layer (1024 → 1000)")]
-    warned = {row for s, row, _, m in mine if s == "warning" and "activation" in m}
-    assert warned == {"conv0", "fc"} | {f"dw{i}" for i in range(1, 14)}
+    assert {row for s, row, _, m in mine if s == "warning" and "ReLU6" in m} == {"conv0"} | {f"dw{i}" for i in range(1, 14)}
+    assert [row for s, row, _, m in mine if s == "warning" and "softmax" in m] == ["fc"]
     assert not [m for *_, m in mine if "input" in m or "113" in m]
 
 
@@ -142,3 +142,18 @@ def test_lazy_layers_are_initialised_on_the_meta_device():
     # An object built on the CPU would be changed by its first call (real weights allocated): refused.
     with pytest.raises(ModelError, match="uninitialized lazy parameters"):
         archcheck.verify_model("vgg", LazyVGG11(), variant="A")
+
+
+def test_a_growth_rate_change_is_two_lines_for_every_dense_layer(cli):
+    # k = 24 instead of 32: every dense layer's bottleneck is 4k = 96 wide (paper 128) and adds k = 24
+    # channels (paper 32): 6 + 12 + 24 + 16 = 58 layers, each in one of two lines, whichever repetition.
+    code, out, _ = cli("verify", "densenet", "--model", C + "densenet.py:densenet121", "--model-arg", "growth_rate=24",
+                       "--format", "text")
+    assert code == 1
+    places = "dense1 (6), dense2 (12), dense3 (24), dense4 (16) (58 places), new branch: "
+    lines = [line for line in out.splitlines() if "dense" in line and line.startswith("[mismatch]")]
+    assert lines == [f"[mismatch] {places}convolution 1×1 with 96 output channels, paper 128",
+                     f"[mismatch] {places}convolution 3×3 with 24 output channels, paper 32"]
+    # transitions halve what the blocks leave: 64 + 6·24 = 208 -> 104, 104 + 12·24 = 392 -> 196
+    assert "[mismatch] transition1: convolution 1×1 with 104 output channels, paper 128" in out
+    assert "[mismatch] transition2: convolution 1×1 with 196 output channels, paper 256" in out

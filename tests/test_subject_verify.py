@@ -69,7 +69,7 @@ def test_3x3_in_every_5x5_branch_gives_nine_kernel_findings(cli):
     assert [f["row"] for f in mismatches] == list(FIVE)
     for f in mismatches:
         r5, n5 = FIVE[f["row"]]
-        assert f["message"].startswith(f"{f['row']}, 5x5 branch: convolution kernel 3×3, paper 5×5 "
+        assert f["message"].startswith(f"{f['row']}, 5x5 branch: convolution 3×3, paper 5×5 "
                                        f"({r5} → {n5} channels)")
         assert (f["paper"], f["measured"]) == ("5×5", "3×3")
     # The row's counts come with its finding, not as failures of their own:
@@ -95,7 +95,7 @@ def test_torchvision_googlenets_four_deviations_each_one_finding(cli):
                             "--model-arg", "aux_pool=adaptive", "--model-arg", "dropout=0.2")
     assert code == 1
     judged = [(f["status"], f["row"], f["message"].split("; ")[0]) for f in report["findings"] if f["status"] != "known"]
-    kernels = [("mismatch", row, f"{row}, 5x5 branch: convolution kernel 3×3, paper 5×5 ({r5} → {n5} channels)")
+    kernels = [("mismatch", row, f"{row}, 5x5 branch: convolution 3×3, paper 5×5 ({r5} → {n5} channels)")
                for row, (r5, n5) in FIVE.items()]
     assert judged == kernels[:3] + [
         ("mismatch", "aux1", "aux1: adaptive average pool to 4×4, paper average pool 5×5/3")] + kernels[3:6] + [
@@ -179,8 +179,9 @@ def test_batch_norm_after_every_conv_gives_warnings_only(cli):
     # text and Markdown show each kind of warning once, with its places
     code, text, _ = cli("verify", "specs/googlenet.yaml", "--model", ALT, "--model-arg", "batch_norm=true",
                         "--format", "text")
-    assert ("[warning] batch norm after layers where the spec's build has none (59 places: conv1, conv2 (2), "
-            "inception_3a (6), inception_3b (6), inception_4a (6), aux1, inception_4b (6)") in text
+    assert ("[warning] conv1, conv2 (2), inception_3a (6), inception_3b (6), inception_4a (6), aux1, inception_4b "
+            "(6), inception_4c (6), inception_4d (6), aux2, inception_4e (6), inception_5a (6), inception_5b (6) "
+            "(59 places): batch norm after layers where the spec's build has none") in text.splitlines()
     assert text.count("[warning]") == 3
     code, _ = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "batch_norm=true", "--strict")
     assert code == 1   # --strict: warnings fail
@@ -190,6 +191,14 @@ def test_variant_chooses_the_build_compared_against(cli):
     # Against the torchvision-like build (batch norm, no conv bias, no LRN) the batch-norm subject is exact.
     code, report = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "batch_norm=true",
                             "--variant", "torchvision-like")
+    assert code == 0
+    # ... but for batch norm's epsilon: PyTorch's default 1e-5 in the subject, torchvision's 0.001 in the build
+    eps = by_status(report, "warning")
+    assert len(eps) == 59 and {f["group"] for f in eps} == {"batch norm eps 1e-5 where the spec's build has 0.001"}
+    assert eps[0]["message"] == ("conv1: batch norm eps 1e-5 after the convolution 7×7/2 (3 → 64 channels) where the "
+                                 "spec's build has 0.001")
+    code, report = run_json(cli, "specs/googlenet.yaml", ALT, "--model-arg", "batch_norm=true",
+                            "--variant", "torchvision-like", "--set", "bn_eps=0.00001")
     assert code == 0
     assert {f["status"] for f in report["findings"]} == {"known"}
 
@@ -208,10 +217,14 @@ def test_markdown_and_text_render_the_foreign_report(cli):
     code, md, _ = cli("verify", "specs/googlenet.yaml", "--model", ALT, "--model-arg", "k5=3")
     assert code == 1
     assert "Checked: model `tests/subjects/googlenet_alt.py:GoogLeNetAlt`" in md
-    assert "- **mismatch** inception_5b, 5x5 branch: convolution kernel 3×3, paper 5×5 (48 → 128 channels)" in md
+    # the nine kernel findings are one line of the Findings list; the table keeps each row's cells
+    rows = ", ".join(FIVE)
+    assert f"- **mismatch** {rows} (9 rows), 5x5 branch: convolution 3×3, paper 5×5" in md.splitlines()
+    assert "| **380K → 331.00K ✗** " in md
     assert "## Notes" in md and "not judged" in md
     code, text, _ = cli("verify", "specs/googlenet.yaml", "--model", ALT, "--model-arg", "k5=3", "--format", "text")
-    assert code == 1 and "[mismatch] inception_3a, 5x5 branch: convolution kernel 3×3" in text
+    assert code == 1 and f"[mismatch] {rows} (9 rows), 5x5 branch: convolution 3×3, paper 5×5" in text.splitlines()
+    assert text.count("[mismatch]") == 1
 
 
 # -- third-party implementations (pytorchcv 0.0.74, imported by module) ---------------------------------
@@ -254,7 +267,8 @@ def test_pytorchcv_inceptionv3_against_inception_v3(cli):
     assert aux["row"] == "AuxLogits"
     assert aux["message"].startswith("AuxLogits: missing auxiliary classifier on top of Mixed_6e")
     [dropout] = by_status(report, "warning")
-    assert dropout["message"] == "Dropout_1b: dropout 50%, paper 20%"   # pytorchcv's rate vs TF-slim's keep 0.8
+    # Table 1 prints no dropout: 20% is the release's (TF-slim keep 0.8), not the paper's
+    assert dropout["message"] == "Dropout_1b: dropout 50% where the spec's build has 20%"
     t = report["totals"]
     assert t["params"] == 23_834_568       # pytorchcv's own count (its _test asserts it)
     assert t["macs"] == 5_713_216_096      # reference section 3.4 (torchvision / pytorchcv at 299×299)
@@ -310,6 +324,7 @@ def test_api_raises_model_error():
 
 
 RECORDED = [  # reports/ files written by `archcheck verify SPEC --model REF --output FILE`
+    ("reports/pytorchcv_inceptionv4.md", "specs/inception_v4.yaml", "pytorchcv.models.inceptionv4:inceptionv4"),
     ("reports/pytorchcv_bninception.md", "specs/inception_v2.yaml", "pytorchcv.models.bninception:bninception"),
     ("reports/pytorchcv_inceptionv3.md", "specs/inception_v3.yaml", "pytorchcv.models.inceptionv3:inceptionv3"),
     ("reports/pytorchcv_inceptionresnetv2.md", "specs/inception_resnet_v2.yaml",

@@ -32,6 +32,9 @@ def report_dict(report: Report) -> dict:
         "claims": [{"id": c.id, "quantity": c.quantity, "paper": c.value, "measured": c.measured,
                     "status": c.status, "message": c.message} for c in report.claims],
         "errata": {"applied": report.errata_applied, "ignored": report.errata_ignored},
+        # --model checks: the declared build the model fits best, null when it passes or fits the asked one best
+        **({"closest_build": report.closest_build.as_json() if report.closest_build else None}
+           if report.model is not None else {}),
         **({"crosscheck": report.crosscheck.as_json()} if report.crosscheck is not None else {}),
     }
 

@@ -7,7 +7,7 @@ from tabulate import tabulate
 
 from ..compare import NOT_APPLICABLE, fmt_int, fmt_shape_hwc
 from ..report import KNOWN, MISMATCH, WARNING, Report
-from .common import CONVENTIONS, build_line, finding_lines, title_of
+from .common import CONVENTIONS, build_line, closest_text, finding_lines, title_of
 
 MARK = {KNOWN: "†", MISMATCH: "✗", WARNING: "!"}
 
@@ -96,6 +96,9 @@ def render_markdown(report: Report) -> str:
     parts = [f"# {esc(title)}", "", build_line(report, code, esc), "",
              f"**Verdict: {report.verdict.upper()}**: {report.count(MISMATCH)} mismatch(es), "
              f"{report.count(KNOWN)} known paper erratum finding(s), {report.count(WARNING)} warning(s).", ""]
+    closest = closest_text(report, code, esc)
+    if closest:
+        parts += [f"**Closest declared build**: {closest}.", ""]
     parts += [f"## {table_name}: printed vs measured", "",
               "Each cell is the paper's, as printed. Where the measurement disagrees it follows the arrow: "
               "† a known erratum of the paper (see Findings), ✗ an unexplained mismatch." + other_builds, "",

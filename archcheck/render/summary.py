@@ -7,7 +7,7 @@ from tabulate import tabulate
 from ..compare import fmt_int, fmt_shape_hwc
 from ..report import Report
 from ..summary import Summary
-from .common import _value, title_of
+from .common import settings_text, title_of
 from .markdown import _cell, code, esc, table, totals_table
 
 
@@ -20,7 +20,7 @@ def _settings(spec_path: str, variant, settings) -> str:
     if variant:
         line += f", variant {code(variant)}"
     if settings:
-        line += "; settings: " + esc(", ".join(f"{k}={_value(v)}" for k, v in settings))
+        line += "; settings: " + esc(settings_text(settings))
     return line
 
 

@@ -164,6 +164,8 @@ class Spec:
     input_line: tuple = (None, None)
     settings: list = field(default_factory=list)   # (key, value) overrides applied, in order
     variant: str | None = None
+    sets: tuple = ()                               # the --set texts applied after the variant, as given
+    declared: "Spec | None" = field(default=None, repr=False, compare=False)   # before variant and --set
 
     def row(self, name: str) -> Row | None:
         for r in self.rows:

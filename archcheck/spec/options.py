@@ -58,4 +58,6 @@ def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tup
     out = dataclasses.replace(spec, options=options, rows=rows, input=shape)
     out.settings = [(k, v) for k, v, _ in pairs]
     out.variant = variant
+    out.sets = tuple(sets)
+    out.declared = spec          # other builds of the same spec (subject/closest.py) start from here
     return out

@@ -1,11 +1,16 @@
 """Structural differences between a subject and the spec's build, in the paper's terms.
 
 Walks an Alignment and says, per row and branch, which layer differs and how: "inception_3a, 5x5
-branch: convolution kernel 3×3, paper 5×5 (16 → 32 channels)". Kernels, strides, channels, output
-sizes, pooling type and size, missing and extra layers, branches and rows, a layer written as a split
-(1×3 ‖ 3×1) and the repeat count of a run of blocks are `mismatch`. Normalization, activations, dropout
-rates, LRN, scaling and conv biases are `warning`. Each difference is about one place, the row (and
-branch) it names; renderers may show warnings of one kind together (`Diff.summary`).
+branch: convolution 3×3, paper 5×5 (16 → 32 channels)". Kernels, strides, channels, output sizes,
+pooling type and size, missing and extra layers, branches and rows, a layer written as a split
+(1×3 ‖ 3×1) and the repeat count of a run of blocks are `mismatch`. Normalization (its presence and
+eps), activations, dropout rates, LRN, scaling, conv biases and whether a padded average pool counts
+its padding are `warning`. Each difference is about one place, the row (and branch) it names; what is
+particular to that place (channel counts, a surplus block's number) is kept apart from the change
+itself, so that groups.py can show the same change at several places as one line.
+
+Values the spec's build takes from a release, not from a printed cell, are the spec's build's, not the
+paper's: a dropout rate is "paper 40%" only where the row prints it.
 """
 from __future__ import annotations
 
@@ -23,12 +28,19 @@ class Diff:
     row: str
     where: str          # "5x5 branch", or "" for the row itself
     status: str         # mismatch | warning
-    text: str
+    change: str         # what differs, said the same way wherever it differs ("convolution 3×3, paper 5×5")
     paper: str = ""
     measured: str = ""
     field: str = "structure"
     covers: tuple = ()  # more rows whose printed cells follow from this difference (a run's rows)
-    summary: str = ""   # warnings: what warnings of this kind are about, for showing several together
+    summary: str = ""   # warnings: what every warning of this kind says, wherever it is (their group's line)
+    notes: tuple = ()   # what is particular to this place: "16 → 32 channels", "the model's repeat 7 of 10"
+    layer: str = ""     # the spec's layer it is about: its module path inside the row ("branch_5x5.1.conv")
+    ordinal: int = 0    # that layer's place among the layers of its branch (1 = the first)
+
+    @property
+    def text(self) -> str:
+        return self.change + "".join(f" ({n})" for n in self.notes)
 
     def message(self) -> str:
         return f"{self.row}, {self.where}: {self.text}" if self.where else f"{self.row}: {self.text}"
@@ -87,14 +99,19 @@ def describe(u: Unit, channels: bool = True) -> str:
     return op.name
 
 
-def pair_text(u: Unit) -> str:
+def pair_text(u: Unit, channels: bool = True) -> str:
     """A split in the paper's words: '1×3 ‖ 3×1 pair (64 + 64 = 128 channels)'."""
     parts = [" → ".join(_k(v.main.attrs["kernel"]) if v.kind in ("conv", "sepconv") else describe(v, False)
                         for v in b.units if v.kind != "reshape") or "pass-through" for b in u.branches]
+    total = pair_channels(u)
+    return f"{' ‖ '.join(parts)} {'pair' if len(parts) == 2 else 'split'}" + (f" ({total})" if total and channels else "")
+
+
+def pair_channels(u: Unit) -> str:
+    """'64 + 64 = 128 channels' (empty when a path does not end in a conv)."""
     widths = [b.units[-1].last.attrs.get("out_channels", 0) for b in u.branches
               if b.units and b.units[-1].kind in ("conv", "sepconv")]
-    total = f" ({' + '.join(map(str, widths))} = {sum(widths)} channels)" if len(widths) == len(u.branches) else ""
-    return f"{' ‖ '.join(parts)} {'pair' if len(parts) == 2 else 'split'}{total}"
+    return f"{' + '.join(map(str, widths))} = {sum(widths)} channels" if len(widths) == len(u.branches) else ""
 
 
 def listing(units: list[Unit]) -> str:
@@ -151,47 +168,104 @@ WARNINGS = {
 
 
 def warning_texts(key: tuple, layer: str) -> tuple[str, str]:
-    """-> (the text for one place, the summary of several)."""
+    """-> (the text for one place, what every warning of this kind says: their group's line).
+
+    `key` is (kind, "+" | "-") for something present on one side only, or (kind, measured, the spec's
+    build's) for a value that differs."""
     if key in WARNINGS:
         place, summary = WARNINGS[key]
         return place.format(layer=layer), summary
-    kind = key[0]
+    kind, got, want = key[0], key[1], key[-1]
+    if kind.endswith(" eps"):   # "batch norm eps"
+        return (f"{kind} {got} after the {layer} where the spec's build has {want}",
+                f"{kind} {got} where the spec's build has {want}")
     if kind.endswith(" norm"):
-        if key[1] == "+":
+        if got == "+":
             return (f"{kind} after the {layer} where the spec's build has none",
                     f"{kind} after layers where the spec's build has none")
         return (f"no {kind} after the {layer} where the spec's build has it",
                 f"no {kind} after layers where the spec's build has it")
     if kind == "act":   # another activation function after a layer
-        return f"activation {key[1]} after the {layer}, paper {key[2]}", f"activation {key[1]}, paper {key[2]}"
-    text = {"dropout": f"dropout {key[1]}, paper {key[2]}", "function": f"activation {key[1]}, paper {key[2]}",
-            "scale": f"scaling by {key[1]}, paper {key[2]}"}.get(kind, " ".join(key))
+        return f"{got} after the {layer} where the spec's build has {want}", f"{got} where the spec's build has {want}"
+    if kind == "count_include_pad":
+        return (f"{layer} with count_include_pad={got} where the spec's build has {want}",
+                f"padded average pools with count_include_pad={got} where the spec's build has {want}")
+    text = {"dropout": f"dropout {got}, paper {want}",           # the row prints the rate
+            "build dropout": f"dropout {got} where the spec's build has {want}",
+            "function": f"{got} where the spec's build has {want}",
+            "scale": f"scaling by {got} where the spec's build has {want}"}.get(kind, " ".join(key))
     return text, text
 
 
+# Activation functions by the names PyTorch's modules give them (the tracer sees the functions).
+ACTIVATIONS = {"relu": "ReLU", "relu6": "ReLU6", "gelu": "GELU", "silu": "SiLU", "selu": "SELU", "elu": "ELU",
+               "celu": "CELU", "mish": "Mish", "leaky_relu": "LeakyReLU", "hardswish": "Hardswish",
+               "hardsigmoid": "Hardsigmoid", "hardtanh": "Hardtanh", "sigmoid": "Sigmoid", "tanh": "Tanh",
+               "softmax": "Softmax", "log_softmax": "LogSoftmax"}
+
+
+def activation_name(op) -> str:
+    """'ReLU6' for nn.ReLU6, F.relu6 and F.hardtanh(x, 0, 6) alike; 'ReLU' for F.relu, relu_, x.relu()."""
+    name = op.name.rstrip("_")
+    if name == "hardtanh" and (op.attrs.get("min_val"), op.attrs.get("max_val")) == (0.0, 6.0):
+        return "ReLU6"
+    return ACTIVATIONS.get(name, name)
+
+
+def _eps(value) -> str:
+    """0.001 -> '0.001', 1e-05 -> '1e-5'."""
+    text = f"{value:g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text
+
+
+def _pads(op) -> bool:
+    return any(op.attrs.get("padding", ()))
+
+
+def _inside_row(u: Unit, repeated: set) -> str:
+    """A reference layer's module path inside its row's module: 'inception_3a.branch_5x5.1.conv' ->
+    'branch_5x5.1.conv' (the same in every row built from one template); in a repeated row, inside its
+    repetition: 'dense3.17.branch_new.2.conv' -> 'branch_new.2.conv'."""
+    row, _, inside = u.last.module.partition(".")
+    return inside.partition(".")[2] if row in repeated else inside
+
+
 class Differ:
-    def __init__(self, alignment: Alignment):
+    def __init__(self, alignment: Alignment, printed_rates: set | None = None, repeated: set | None = None):
         self.a = alignment
+        self.repeated = repeated or set()      # rows built as repetitions (modules row.0, row.1, ...)
         self.m = alignment.matcher
+        self.printed_rates = printed_rates or set()   # rows whose printed cells state a dropout rate
         self.out: list[Diff] = []
         self.seen: set = set()   # (ref op, subject op) pairs already compared (branches may share a prefix)
+        self.at: tuple = ("", 0)  # the reference layer being compared: (module path inside its row, ordinal)
 
-    def add(self, row, where, status, text, paper="", measured=""):
-        self.out.append(Diff(row, where, status, text, paper, measured))
+    def add(self, row, where, status, change, paper="", measured="", notes=()):
+        layer, ordinal = self.at
+        self.out.append(Diff(row, where, status, change, paper, measured, notes=tuple(n for n in notes if n),
+                             layer=layer, ordinal=ordinal))
 
     def warn(self, row, where, key: tuple, layer: str = ""):
         text, summary = warning_texts(key, layer)
         if key[1] in ("+", "-"):
             paper, measured = ("none", key[0]) if key[1] == "+" else (key[0], "none")
         else:
-            paper, measured = (key[2], key[1]) if len(key) > 2 else ("", "")
-        self.out.append(Diff(row, where, WARNING, text, paper, measured, summary=summary))
+            paper, measured = str(key[-1]), str(key[1])
+        self.out.append(Diff(row, where, WARNING, text, paper, measured, summary=summary, layer=self.at[0],
+                             ordinal=self.at[1]))
 
     # -- sequences and blocks ----------------------------------------------------------------------
     def pairs(self, row: str, pairs, where: str = ""):
+        outer, ordinal = self.at, 0
         for r, s in pairs:
             if r is not None and r.kind not in ("block", "split"):
                 where = unit_branch(r) or where   # a flattened branch's shared prefix keeps the outer name
+            if r is not None and not r.weightless:
+                ordinal += 1
+            self.at = (_inside_row(r, self.repeated), ordinal) if r is not None else ("", 0)
             if s is not None and id(s) in self.a.surplus:
                 # a run's surplus block is compared with the run's last one: say only what that one did not
                 said, before = {(d.row, d.where, d.text) for d in self.out}, len(self.out)
@@ -199,9 +273,10 @@ class Differ:
                 place, count = self.a.surplus[id(s)]
                 self.out[before:] = [d for d in self.out[before:] if (d.row, d.where, d.text) not in said]
                 for d in self.out[before:]:
-                    d.text += f" (the model's repeat {place} of {count})"
+                    d.notes += (f"the model's repeat {place} of {count}",)
             else:
                 self.pair(row, where, r, s)
+        self.at = outer
 
     def pair(self, row: str, where: str, r: Unit | None, s: Unit | None):
         if r is not None and s is not None:
@@ -238,14 +313,14 @@ class Differ:
         """A conv where the paper has a split, or a split where it has a conv (one finding, not one per layer)."""
         if s.kind == "split":
             total, paper = split_channels(s), r.last.attrs["out_channels"]
-            note = f", paper {paper} channels" if total != paper else ""
+            note = f"paper {paper} channels" if total != paper else ""
             self.add(row, where, MISMATCH, f"the {_k(r.main.attrs['kernel'])} convolution replaced by a "
-                     f"{pair_text(s)}{note}", describe(r, False), pair_text(s))
+                     f"{pair_text(s, False)}", describe(r, False), pair_text(s), (pair_channels(s), note))
         else:
             total, got = split_channels(r), s.last.attrs["out_channels"]
-            note = f" with {got} channels, paper {total}" if total != got else ""
+            note = f"with {got} channels, paper {total}" if total != got else ""
             self.add(row, where, MISMATCH, f"the {pair_text(r)} replaced by a {_k(s.main.attrs['kernel'])} "
-                     f"convolution{note}", pair_text(r), describe(s, False))
+                     f"convolution", pair_text(r), describe(s, False), (note,))
 
     def missing(self, row: str, where: str, r: Unit):
         if not r.weightless:
@@ -283,10 +358,10 @@ class Differ:
 
     def conv(self, row, where, r: Unit, s: Unit, ra: dict, sa: dict):
         name = f"convolution {_k(ra['kernel'])}"
-        channels = f"({(s.main.attrs['in_channels'])} → {sa['out']} channels)"
+        channels = f"{s.main.attrs['in_channels']} → {sa['out']} channels"
         if ra["kernel"] != sa["kernel"]:
-            self.add(row, where, MISMATCH, f"convolution kernel {_k(sa['kernel'])}, paper {_k(ra['kernel'])} "
-                     f"{channels}", _k(ra["kernel"]), _k(sa["kernel"]))
+            self.add(row, where, MISMATCH, f"convolution {_k(sa['kernel'])}, paper {_k(ra['kernel'])}",
+                     _k(ra["kernel"]), _k(sa["kernel"]), (channels,))
             name = f"convolution {_k(sa['kernel'])}"
         if ra["stride"] != sa["stride"]:
             self.add(row, where, MISMATCH, f"{name} with stride {_s(sa['stride'])}, paper {_s(ra['stride'])}",
@@ -314,6 +389,11 @@ class Differ:
             self.add(row, where, MISMATCH, f"{describe(s)}, paper {describe(r)}", describe(r), describe(s))
             return
         self.size(row, where, describe(r), r, s, ra, sa)
+        if ra["type"] == "avg" and _pads(r.main) and _pads(s.main):
+            # only a window over the padding is averaged differently: unpadded pools are alike either way
+            want, got = r.main.attrs.get("count_include_pad", True), s.main.attrs.get("count_include_pad", True)
+            if want != got:
+                self.warn(row, where, ("count_include_pad", str(got), str(want)), describe(r))
 
     def size(self, row, where, name, r: Unit, s: Unit, ra: dict, sa: dict):
         """An output grid that differs although the input grid agrees: padding or ceil mode."""
@@ -333,13 +413,22 @@ class Differ:
     def weightless(self, row, where, r: Unit, s: Unit):
         a, b = r.main.attrs, s.main.attrs
         if r.kind == "dropout" and abs(a.get("p", 0) - b.get("p", 0)) > 1e-9:
-            self.warn(row, where, ("dropout", f"{b.get('p', 0):.0%}", f"{a.get('p', 0):.0%}"))
+            kind = "dropout" if row in self.printed_rates else "build dropout"
+            self.warn(row, where, (kind, f"{b.get('p', 0):.0%}", f"{a.get('p', 0):.0%}"))
         elif r.kind == "lrn" and any(a.get(k) != b.get(k) for k in ("size", "alpha", "beta", "k")):
             self.warn(row, where, ("lrn", "~"))
-        elif r.kind == "act" and r.main.name.rstrip("_") != s.main.name.rstrip("_"):
-            self.warn(row, where, ("function", s.main.name.rstrip("_"), r.main.name.rstrip("_")))
+        elif r.kind == "act" and activation_name(r.main) != activation_name(s.main):
+            self.warn(row, where, ("function", activation_name(s.main), activation_name(r.main)))
         elif r.kind == "scale" and a.get("scalar") != b.get("scalar"):
             self.warn(row, where, ("scale", str(b.get("scalar")), str(a.get("scalar"))))
+        elif r.kind == "norm":
+            self.eps(row, where, r.main, s.main, describe(r))
+
+    def eps(self, row, where, norm_r, norm_s, layer: str):
+        """The epsilon of one normalization on both sides (TF ports use 1e-3 where PyTorch's default is 1e-5)."""
+        want, got = norm_r.attrs.get("eps"), norm_s.attrs.get("eps")
+        if want is not None and got is not None and abs(got - want) > 1e-9 * max(abs(want), 1e-12):
+            self.warn(row, where, (f"{norm_r.attrs.get('norm')} norm eps", _eps(got), _eps(want)), layer)
 
     def decorations(self, row, where, r: Unit, s: Unit, layer: str):
         self.deco_lists(row, where, r.deco, s.deco, layer)
@@ -352,12 +441,14 @@ class Differ:
 
     def deco_lists(self, row, where, deco_r: list, deco_s: list, layer: str):
         for norm in sorted({op.attrs.get("norm") for op in deco_r + deco_s if op.kind == "norm"}):
-            has_r = any(op.kind == "norm" and op.attrs.get("norm") == norm for op in deco_r)
-            has_s = any(op.kind == "norm" and op.attrs.get("norm") == norm for op in deco_s)
-            if has_r != has_s:
+            has_r = next((op for op in deco_r if op.kind == "norm" and op.attrs.get("norm") == norm), None)
+            has_s = next((op for op in deco_s if op.kind == "norm" and op.attrs.get("norm") == norm), None)
+            if (has_r is None) != (has_s is None):
                 self.warn(row, where, (f"{norm} norm", "+" if has_s else "-"), layer)
-        act_r = [op.name.rstrip("_") for op in deco_r if op.kind == "act"]
-        act_s = [op.name.rstrip("_") for op in deco_s if op.kind == "act"]
+            elif has_r is not None:
+                self.eps(row, where, has_r, has_s, layer)
+        act_r = [activation_name(op) for op in deco_r if op.kind == "act"]
+        act_s = [activation_name(op) for op in deco_s if op.kind == "act"]
         if bool(act_r) != bool(act_s):
             self.warn(row, where, ("activation", "+" if act_s else "-"), layer)
         elif act_r != act_s:
@@ -366,7 +457,7 @@ class Differ:
 
 def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_spans: dict) -> list[Diff]:
     """Every structural difference, rows in spec order, each place once."""
-    differ = Differ(a)
+    differ = Differ(a, printed_rates(spec), {r.name for r in spec.rows if r.repeat is not None})
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
     order = a.order
     position = {name: k for k, name in enumerate(order)}
@@ -454,6 +545,15 @@ def block_noun(template: str, plural: bool = False) -> str:
     """`inception_b` -> "inception_b block(s)" (the spec's template name); `block` -> "block(s)"."""
     one = template if template.endswith("block") else f"{template} block"
     return one + "s" if plural else one
+
+
+def printed_rates(spec) -> set[str]:
+    """The rows whose printed cells state a dropout rate ("dropout (40%)", "Dropout (keep 0.8)")."""
+    from ..spec.cells import parse_cell
+
+    return {row.name for row in spec.rows if row.paper is not None and any(
+        col.kind == "label" and text.strip() and parse_cell(col.kind, text, col.k).rate is not None
+        for col, text in zip(spec.columns, row.paper))}
 
 
 def printed_repeats(spec, name: str) -> int | None:

@@ -5,13 +5,16 @@ model's. Counts are judged in the paper's convention (conv/linear weights, multi
 normalization parameters appear in `params (all)` and in a note, and are not judged. Then:
 
 - every structural difference is a finding of its own, about one place ("inception_3a, 5x5 branch:
-  convolution kernel 3×3, paper 5×5 (16 → 32 channels)"); warnings too, one per place;
+  convolution 3×3, paper 5×5 (16 → 32 channels)"); warnings too, one per place; the same difference
+  at several places shares a `group` (groups.py), which text and Markdown show as one line;
 - a run of repeated blocks with another count is one finding with `field: "repeats"`, decided by the
   printed count where the table prints one (a release with the paper's count is right, whatever the
   spec's build has);
 - a printed cell that disagrees in a row that already has a structural finding is folded into that
-  finding instead of failing on its own; so are the text's claims once any row's structure differs,
-  since a whole-network number cannot be right when its parts are not.
+  finding instead of failing on its own (a cell a declared erratum corrects is measured from the
+  corrected value); so are the text's claims once any row's structure differs, since a whole-network
+  number cannot be right when its parts are not;
+- when the check fails, the declared build the model fits best is searched for (closest.py).
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from ..report import KNOWN, MISMATCH, Finding, Report, RowResult
 from ..trace import Trace
 from .align import Alignment, align
 from .differences import Diff, printed_repeats, row_differences
+from .groups import group_strings
 from .load import as_subject, trace_subject
 
 
@@ -34,7 +38,11 @@ def verify_model(spec, model, model_args: dict | None = None, strict: bool = Fal
     imported, constructed or run."""
     subject = as_subject(model, model_args)
     trace = trace_subject(subject.module, tuple(input_size) if input_size is not None else spec.input, subject.name)
-    return subject_report(spec, trace, subject.name, subject.constructed, strict)
+    report = subject_report(spec, trace, subject.name, subject.constructed, strict)
+    if not report.ok:
+        from .closest import closest_build
+        report.closest_build = closest_build(spec, trace, report, subject.name, subject.constructed, strict)
+    return report
 
 
 def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: bool = False) -> Report:
@@ -67,7 +75,7 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
                          f"they are not reported as findings of their own." if len(folded) > 1 else
                          f"The claim {folded[0]} disagrees because the structure does (see Findings); it is not "
                          f"reported as a finding of its own.")
-    findings = _fold(findings, cells, covers, spec) + claim_findings + [
+    findings = _fold(findings, cells, covers, comparer, measures) + claim_findings + [
         f for f in unused_errata_findings(spec, comparer) if f.status != MISMATCH]
     rows = [RowResult(row.name, row.paper is not None, cells_, m, row.source, row.aux, row.line)
             for row, cells_, m in row_results]
@@ -97,9 +105,10 @@ def _findings(spec, diffs: list[Diff]) -> tuple[list[Finding], dict]:
     """-> (structural findings, one per place, in spec order; row -> the finding its cells fold into)."""
     lines = {r.name: r.line for r in spec.rows}
     findings, covers = [], {}
-    for d in sorted(diffs, key=lambda d: d.status != MISMATCH):
+    diffs = sorted(diffs, key=lambda d: d.status != MISMATCH)
+    for d, group in zip(diffs, group_strings(diffs)):
         f = Finding(d.row, d.field, d.paper, d.measured, None, d.status, d.message(), None, lines.get(d.row),
-                    d.summary)
+                    group, d.where)
         findings.append(f)
         for row in (d.row, *d.covers):
             covers.setdefault(row, f)
@@ -108,8 +117,9 @@ def _findings(spec, diffs: list[Diff]) -> tuple[list[Finding], dict]:
     return findings, covers
 
 
-def _fold(findings: list[Finding], cells: list[Finding], covers: dict, spec) -> list[Finding]:
+def _fold(findings: list[Finding], cells: list[Finding], covers: dict, comparer, measures: dict) -> list[Finding]:
     """Attach disagreeing printed cells to the structural finding of their row (or of a row they print)."""
+    spec = comparer.spec
     parts = {}
     for r in spec.rows:
         if r.paper_row:
@@ -125,11 +135,27 @@ def _fold(findings: list[Finding], cells: list[Finding], covers: dict, spec) -> 
     for f in findings:
         measured = [c for c in folded.get(id(f), []) if c.measured not in ("not built", "—")]
         if measured:
-            shown = ", ".join(f"{c.field} {c.paper} → {c.measured}" + (f" ({c.relative_difference:+.1%})"
-                              if c.relative_difference is not None else "") for c in measured)
-            f.message += f"; so the table's cells differ: {shown}"
-            f.summary = ""      # shown on its own line, with its cells
+            f.message += "; so the table's cells differ: " + ", ".join(_cell_change(c, comparer, measures)
+                                                                       for c in measured)
     return findings + kept
+
+
+def _cell_change(cell: Finding, comparer, measures: dict) -> str:
+    """'params 159K → 151.50K (-4.7%)'. A printed value that a declared erratum of this build corrects is
+    not what the model changed: the change is measured from the corrected value ('params 497.50K (463K
+    as printed, corrected by erratum 4c-params) → 473.50K (-4.8%)')."""
+    from ..compare import fmt_count
+
+    erratum = comparer.erratum_for(cell.row, cell.field) if cell.erratum else None
+    col = comparer.spec.column(cell.field)
+    m = measures.get(cell.row)
+    if (erratum is not None and col is not None and col.kind == "count" and m is not None and erratum.expected
+            and isinstance(erratum.expected, (int, float)) and not isinstance(erratum.expected, bool)):
+        rel = (getattr(m, col.measure) - erratum.expected) / erratum.expected
+        start = f"{fmt_count(erratum.expected, col)} ({cell.paper} as printed, corrected by erratum {erratum.id})"
+        return f"{cell.field} {start} → {cell.measured} ({rel:+.1%})"
+    return f"{cell.field} {cell.paper} → {cell.measured}" + (
+        f" ({cell.relative_difference:+.1%})" if cell.relative_difference is not None else "")
 
 
 def _notes(trace: Trace, a: Alignment, constructed: str) -> list[str]:
