@@ -59,9 +59,15 @@ def test_example_variant_reproduces_the_readme_tables(cli, classes):
         assert a == b, f"row {i + 1}: {a} != {b}"
     assert len(ours) == len(theirs)
     totals = _totals(out)
-    assert totals == _totals(expected) == {
-        "Total params": total, "Trainable params": total,
-        "Total params excluding auxiliary params": without_aux, "Non-trainable params": "0"}
+    theirs = {"Total params": total, "Trainable params": total,
+              "Total params excluding auxiliary params": without_aux, "Non-trainable params": "0"}
+    assert _totals(expected) == theirs
+    # the README's four totals, in its order, then archcheck's own: the aux heads' params and the MACs
+    assert list(totals.items())[:4] == list(theirs.items())
+    aux = int(total.replace(",", "")) - int(without_aux.replace(",", ""))
+    assert totals["Auxiliary-head params"] == f"{aux:,}"
+    assert list(totals)[4:] == ["Auxiliary-head params", "MACs per image (multiply-adds, main path)",
+                                "MACs per image with auxiliary heads"]
 
 
 def test_aux_head_arithmetic_matches_the_readme_totals():
@@ -98,7 +104,9 @@ def test_default_build_summary_is_deterministic(cli, tmp_path):
                         ("2D convolution", "[-1, 64, 112, 112]", "1,536")]
     assert not any("**aux" in r[0] for r in _table_rows(out, 3))
     totals = _totals(out)
-    assert totals["Total params"] == totals["Total params excluding auxiliary params"]
+    # one output, no aux heads: no line about them
+    assert "Total params excluding auxiliary params" not in totals and "Auxiliary-head params" not in totals
+    assert list(totals)[-1] == "MACs per image (multiply-adds)"
 
 
 def test_paper_style_puts_the_printed_cells_beside_the_measurements(cli):

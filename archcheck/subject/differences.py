@@ -363,8 +363,10 @@ class Differ:
             self.warn(row, where, ("act", "/".join(act_s), "/".join(act_r)), layer)
 
 
-def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_spans: dict) -> list[Diff]:
-    """Every structural difference, rows in spec order, each place once."""
+def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_spans: dict,
+                    same_grid: bool = True) -> list[Diff]:
+    """Every structural difference, rows in spec order, each place once. A subject traced at another
+    spatial size (`same_grid` False) has its rows' inputs compared by channels alone."""
     differ = Differ(a)
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
     order = a.order
@@ -399,7 +401,8 @@ def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_
         ref_span = ref_spans.get(row.name)
         if not own and not row.aux and ref_span is not None and m.span is not None:
             want, got = ref_shapes.get(ref_span.input), sub_shapes.get(m.span.input)
-            if want and got and fmt_shape_hwc(want[1:]) != fmt_shape_hwc(got[1:]):   # 2048 = 1×1×2048
+            seen = fmt_shape_hwc if same_grid else (lambda shape: shape[:1])   # 2048 = 1×1×2048
+            if want and got and seen(want[1:]) != seen(got[1:]):
                 differ.add(row.name, "", MISMATCH, f"input {fmt_shape_hwc(got[1:])}, paper "
                            f"{fmt_shape_hwc(want[1:])} (from the rows before)", fmt_shape_hwc(want[1:]),
                            fmt_shape_hwc(got[1:]))
