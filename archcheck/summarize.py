@@ -21,9 +21,11 @@ model, the one with the longest weight-layer path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .report import Totals
-from .trace import Trace
+if TYPE_CHECKING:      # registering the CLI reads COLUMNS: no torch at import
+    from .report import Totals
+    from .trace import Trace
 
 CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 COLUMNS = ("input_size", "output_size", "num_params", "kernel_size", "mult_adds")   # torchinfo's col_names
@@ -68,8 +70,8 @@ class Summary:
     input_shape: tuple[int, ...]        # C, H, W
     rows: tuple[SummaryRow, ...]
     headers: frozenset                  # groups that get a header row
-    totals: Totals
-    has_aux: bool                       # the network has outputs besides the main one
+    totals: "Totals"
+    has_aux: bool                       # the network has auxiliary heads (paths to outputs besides the main one)
     columns: tuple[str, ...] = DEFAULT_COLUMNS
 
     @property
@@ -145,11 +147,12 @@ def _kernel(trace: Trace, call) -> tuple | None:
 
 
 def groups_with_several_rows(rows) -> frozenset:
-    """A model's header rows: its top-level children that hold more than one listed row."""
-    count: dict = {}
+    """A model's header rows: its top-level children with more than one listed module (a module called
+    twice is one)."""
+    names: dict = {}
     for r in rows:
-        count[r.group] = count.get(r.group, 0) + 1
-    return frozenset(g for g, n in count.items() if n > 1)
+        names.setdefault(r.group, set()).add(r.name)
+    return frozenset(g for g, n in names.items() if len(n) > 1)
 
 
 def spec_headers(spec) -> frozenset:
@@ -167,9 +170,10 @@ def summarize_spec(spec, trace: Trace, spans: dict, max_depth=None, columns=DEFA
     """The summary of a spec's build (traced by pipeline.trace_spec)."""
     from .pipeline import totals_of
     rows = tuple(summary_rows(trace, max_depth))
+    aux = any(spans[r.name].ops for r in spec.rows if r.aux and r.name in spans)
     return Summary(spec.path, spec.variant, tuple(spec.settings), None, tuple(spec.input), rows,
-                   spec_headers(spec) & groups_with_several_rows(rows), totals_of(trace, spec, spans),
-                   len(set(trace.outputs)) > 1, tuple(columns))
+                   spec_headers(spec) & groups_with_several_rows(rows), totals_of(trace, spec, spans), aux,
+                   tuple(columns))
 
 
 def summarize_model(trace: Trace, name: str, max_depth=None, columns=DEFAULT_COLUMNS) -> Summary:
@@ -187,7 +191,7 @@ def summarize_model(trace: Trace, name: str, max_depth=None, columns=DEFAULT_COL
     totals = network_totals(trace, [trace.ops[i] for i in sorted(aux_ops)], main_out)
     rows = tuple(summary_rows(trace, max_depth))
     return Summary(None, None, (), name, tuple(trace.input_shape), rows, groups_with_several_rows(rows), totals,
-                   len(set(trace.outputs)) > 1, tuple(columns))
+                   bool(aux_ops), tuple(columns))
 
 
 def summary(model, input_size, model_args=None, max_depth=None, columns=DEFAULT_COLUMNS) -> Summary:

@@ -59,7 +59,7 @@ def check_usage(args) -> None:
                 raise _usage(flag, "applies to a spec's build, not to --model" if flag != "--style" else
                              "paper shows a spec's table beside its build; with --model there is no table")
         if not args.input:
-            raise _usage("--input", "is required with --model: a model has no input size of its own "
+            raise _usage("--input", "required with --model: a model has no input size of its own "
                                     "(3×224×224, 3x32x32 or 3,32,32)")
     else:
         if args.input:

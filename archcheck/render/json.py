@@ -32,6 +32,7 @@ def report_dict(report: Report) -> dict:
         "claims": [{"id": c.id, "quantity": c.quantity, "paper": c.value, "measured": c.measured,
                     "status": c.status, "message": c.message} for c in report.claims],
         "errata": {"applied": report.errata_applied, "ignored": report.errata_ignored},
+        "notes": list(report.notes),
         **({"crosscheck": report.crosscheck.as_json()} if report.crosscheck is not None else {}),
     }
 

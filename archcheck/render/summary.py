@@ -72,11 +72,15 @@ def _intro(s: Summary, quote) -> str:
            "weight-layer path; the paths to the others are the auxiliary heads)")
     cols = ""
     if "mult_adds" in s.columns:
-        cols += " Mult-Adds are the multiply-adds of a layer's own ops."
+        cols += (" Mult-Adds are the multiply-adds of a layer's own ops (ops in no listed module are in the "
+                 "totals only).")
     return (f"{what}. One {shape} (C×H×W) input traced in training mode, {aux}; -1 is the batch dimension. "
             f"Param # counts the parameters a layer holds itself (weights, biases, batch-norm scale and shift), "
-            f"each once; containers are not listed.{cols} Totals count every parameter once; MACs are "
-            f"multiply-adds per image (FLOPs ≈ 2 × MACs).")
+            f"each once; containers are not listed.{cols} Totals count every parameter once; {MACS}.")
+
+
+MACS = ("MACs are multiply-adds per image, of convolutions, linear layers and matrix products (FLOPs ≈ 2 × "
+        "MACs)")
 
 
 def render_torchsummary(s: Summary) -> str:
@@ -111,7 +115,8 @@ def summary_json(s: Summary) -> dict:
         "spec": s.spec_path, "variant": s.variant, "settings": [[k, v] for k, v in s.settings], "model": s.model,
         "input": list(s.input_shape),
         "conventions": {"params": "every parameter once (weights, biases, batch-norm scale and shift)",
-                        "macs": "multiply-adds per image; FLOPs ≈ 2 × MACs",
+                        "macs": "multiply-adds per image, of convolutions, linear layers and matrix products; "
+                                "FLOPs ≈ 2 × MACs",
                         "rows": "what a module holds and runs itself, with its unlisted descendants"},
         "rows": [{"name": r.name, "type": r.type, "input_shape": _json_shape(r.input_shapes),
                   "output_shape": _json_shape(r.output_shapes), "params": r.params, "macs": r.macs,
