@@ -25,7 +25,9 @@ def test_cifar_stem_googlenet_at_32_has_findings_for_the_stem_only():
     code, report = verify_json("googlenet", CIFAR, "--model-arg", "num_classes=1000", "--input", "3x32x32")
     assert code == 1
     found = _not_known(report)
-    assert {row for row, _, _ in found} == {"conv1", "pool1", "norm1", "norm2", "pool2"}
+    assert [(row, status) for row, status, _ in found] == [
+        ("conv1", "mismatch"), ("conv1", "mismatch"), ("pool1", "mismatch"), ("norm1", "warning"),
+        ("norm2", "warning"), ("pool2", "mismatch")]
     assert all(row in STEM for row, _, _ in found)
     messages = [m for _, _, m in found]
     # conv1: 3×3/1 where the paper has 7×7/2; its params cell folds in (3·3·3·64 = 1,728 weights = 1.69K)
@@ -63,6 +65,16 @@ def test_resolution_dependent_cells_and_claims_are_shown_not_judged(cli):
     # the 5b row's output is measured at 8×8 and shown beside the printed 7×7 without a verdict
     row = next(line for line in md.splitlines() if line.startswith("| inception_5b"))
     assert "7×7×1024" in row and "✗" not in row
+
+
+def test_padding_is_judged_by_what_the_papers_layer_gives_on_the_subjects_input():
+    # max pools 3×3/2 without padding between the stages: (32 - 3) // 2 + 1 = 15 where the paper's padded
+    # pool gives (32 + 2 - 3) // 2 + 1 = 16, then (15 - 3) // 2 + 1 = 7 where it gives (15 + 2 - 3) // 2 + 1 = 8
+    code, report = verify_json("googlenet", CIFAR, "--model-arg", "num_classes=1000", "--model-arg", "pool_padding=0",
+                               "--input", "3x32x32")
+    extra = [m for row, _, m in _not_known(report) if row not in STEM]
+    assert extra == ["pool3: max pool 3×3/2 gives 15×15 from 32×32, paper 16×16 (padding 0, paper 1)",
+                     "pool4: max pool 3×3/2 gives 7×7 from 15×15, paper 8×8 (padding 0, paper 1)"]
 
 
 def test_a_faithful_googlenet_at_another_size_passes():

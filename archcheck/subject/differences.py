@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..compare import fmt_shape_hwc
 from ..report import MISMATCH, WARNING
 from .align import Alignment, is_replacement, merge_of, split_channels
-from .units import Unit, grid, layer_attrs
+from .units import Unit, grid, grid_on, layer_attrs, spatial
 
 
 @dataclass
@@ -315,9 +315,14 @@ class Differ:
         self.size(row, where, describe(r), r, s, ra, sa)
 
     def size(self, row, where, name, r: Unit, s: Unit, ra: dict, sa: dict):
-        """An output grid that differs although the input grid agrees: padding or ceil mode."""
+        """An output grid other than the paper's layer gives on the same input grid: padding or ceil mode.
+        A subject traced at another size is held to what the paper's layer gives on the subject's input."""
         got, want = grid(s.last), grid(r.last)
-        if got == want or grid(r.main, "in") != grid(s.main, "in"):
+        if grid(r.main, "in") != grid(s.main, "in"):
+            if ra.get("global") or "adaptive" in ra or any(ra.get(k) != sa.get(k) for k in ("kernel", "stride")):
+                return      # a pool over the whole grid follows it; another kernel or stride is said already
+            want = grid_on(r.main, spatial(s.main, "in"))
+        if want is None or got == want:
             return
         how = []
         for label, attr in (("padding", "padding"), ("ceil mode", "ceil_mode")):
@@ -325,8 +330,9 @@ class Differ:
             if pr != ps:
                 show = (lambda v: _s(v) if isinstance(v, tuple) else str(v).lower())
                 how.append(f"{label} {show(ps)}, paper {show(pr)}")
+        on = "" if grid(r.main, "in") == grid(s.main, "in") else f" from {_k(spatial(s.main, 'in'))}"
         got, want = _k(got) or "1×1", _k(want) or "1×1"
-        self.add(row, where, MISMATCH, f"{name} gives {got}, paper {want}" + (f" ({'; '.join(how)})" if how else ""),
+        self.add(row, where, MISMATCH, f"{name} gives {got}{on}, paper {want}" + (f" ({'; '.join(how)})" if how else ""),
                  want, got)
 
     def weightless(self, row, where, r: Unit, s: Unit):

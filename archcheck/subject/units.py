@@ -26,6 +26,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..shapes import conv_out, pool_out
 from ..trace import Op, Trace
 
 LAYERS = ("conv", "sepconv", "linear", "pool")
@@ -133,6 +134,21 @@ def grid(op: Op, which: str = "out") -> tuple:
     """The spatial size, with a 1×1 map and a flat (N, C) tensor alike: x.mean((2, 3)) is a global pool."""
     g = spatial(op, which)
     return () if all(v == 1 for v in g) else g
+
+
+def grid_on(op: Op, grid_in: tuple) -> tuple | None:
+    """The grid (as `grid` gives it) that a conv's or pool's kernel, stride, padding and ceil mode make of
+    another input grid; None for a layer without them (an adaptive pool)."""
+    a = op.attrs
+    if op.kind not in ("conv", "max_pool", "avg_pool") or not all(k in a for k in ("kernel", "stride", "padding")):
+        return None
+    dilation = a.get("dilation") or (1,) * len(grid_in)
+    if op.kind == "conv":
+        out = tuple(conv_out(*v) for v in zip(grid_in, a["kernel"], a["stride"], a["padding"], dilation))
+    else:
+        out = tuple(pool_out(n, k, s, p, d, bool(a.get("ceil_mode")))
+                    for n, k, s, p, d in zip(grid_in, a["kernel"], a["stride"], a["padding"], dilation))
+    return () if all(v == 1 for v in out) else out
 
 
 def is_global_pool(op: Op) -> bool:

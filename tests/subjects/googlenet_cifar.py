@@ -7,7 +7,9 @@ classifier. At 32×32 the grid is 32 for 3a-3b, 16 for 4a-4e, 8 for 5a-5b, and t
 gives 4×4, as at 224 (14 → 4).
 
 The modules are built from a table of filter counts, and the forward pass returns `(logits, aux)` in
-training where aux is a tuple of the two auxiliary outputs.
+training where aux is a tuple of the two auxiliary outputs. `pool_padding=0` is a slip seen in ports:
+the max pools between stages without padding, which at 32×32 gives 15×15 where the paper's pool
+(padded) gives 16×16.
 """
 import torch
 import torch.nn as nn
@@ -57,8 +59,9 @@ class AuxHead(nn.Module):
 
 
 class CifarGoogLeNet(nn.Module):
-    def __init__(self, num_classes=10):
+    def __init__(self, num_classes=10, pool_padding=1):
         super().__init__()
+        self.pool_padding = pool_padding
         self.stem = nn.Sequential(conv_relu(3, 64, 3, padding=1), conv_relu(64, 64, 1),
                                   conv_relu(64, 192, 3, padding=1))
         self.blocks = nn.ModuleDict({name: Mixed(*cfg) for name, cfg in CFG.items()})
@@ -71,7 +74,7 @@ class CifarGoogLeNet(nn.Module):
         aux = []
         for name, block in self.blocks.items():
             if name in ("4a", "5a"):
-                x = F.max_pool2d(x, 3, stride=2, padding=1)
+                x = F.max_pool2d(x, 3, stride=2, padding=self.pool_padding)
             x = block(x)
             if self.training and name == "4a":
                 aux.append(self.aux_a(x))
