@@ -64,7 +64,12 @@ def test_resolution_dependent_cells_and_claims_are_shown_not_judged(cli):
     assert md.count("what depends on resolution is not compared") == 1
     # the 5b row's output is measured at 8×8 and shown beside the printed 7×7 without a verdict
     row = next(line for line in md.splitlines() if line.startswith("| inception_5b"))
-    assert "7×7×1024" in row and "✗" not in row
+    assert "7×7×1024" in row and "✗" not in row and "→" not in row
+    # the global average pool is 8×8 on the 8×8 grid: its printed 7×7/1 follows the grid, not judged
+    row = next(line for line in md.splitlines() if line.startswith("| avgpool "))
+    assert "7×7/1" in row and "✗" not in row and "→" not in row
+    # kernels and strides are judged at any size: conv1's cell reads printed → measured
+    assert "7×7/2 → 3×3/1" in md
 
 
 def test_padding_is_judged_by_what_the_papers_layer_gives_on_the_subjects_input():

@@ -131,3 +131,38 @@ def test_bad_style_and_unknown_variant_are_usage_errors(cli):
     assert code == 2 and "unknown variant 'nope'" in err and "example" in err
     code, out, err = cli("summary", "specs/missing.yaml")
     assert (code, out) == (2, "") and err == "archcheck: error: specs/missing.yaml: no such file\n"
+
+
+def test_spec_summary_as_json_at_depth_one(cli):
+    import json
+
+    code, out, err = cli("summary", "specs/googlenet.yaml", "--format", "json", "--max-depth", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    code, verified, _ = cli("verify", "specs/googlenet.yaml", "--format", "json")
+    t, v = data["totals"], json.loads(verified)["totals"]
+    assert (t["params"], t["macs"], t["macs_with_aux"]) == (v["params"], v["macs"], v["macs_with_aux"])
+    assert t["aux_params"] == v["params"] - v["params_without_aux"] and t["non_trainable_params"] == 0
+    # depth 1: one row per built spec row, in the order they run (aux heads where they run)
+    names = [r["name"] for r in data["rows"]]
+    assert names[:3] == ["conv1", "pool1", "norm1"] and names[names.index("inception_4a") + 1] == "aux1"
+    assert names[-3:] == ["avgpool", "dropout", "fc"]
+    row = data["rows"][names.index("inception_3a")]
+    # 1×1 64, 3×3 reduce 96 → 128, 5×5 reduce 16 → 32, pool proj 32, each conv with its biases, from 192
+    weights = 192 * 64 + 192 * 96 + 9 * 96 * 128 + 192 * 16 + 25 * 16 * 32 + 192 * 32
+    assert (row["type"], row["params"]) == ("InceptionBlock", weights + 64 + 96 + 128 + 16 + 32 + 32)
+    assert row["macs"] == weights * 28 * 28 and row["output_shape"] == [-1, 256, 28, 28]
+    # every parameter and multiply-add of the build sits in exactly one row
+    assert sum(r["params"] for r in data["rows"]) == t["params"]
+    assert sum(r["macs"] for r in data["rows"]) == t["macs_with_aux"]
+
+
+def test_spec_summary_columns_and_text(cli):
+    code, out, err = cli("summary", "specs/googlenet.yaml", "--format", "text", "--columns", "kernel_size,mult_adds")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[2].split() == ["Layer", "(type)", "Kernel", "Shape", "Mult-Adds"]
+    # conv1 7×7/2 from 3 to 64 channels at 112×112: 7·7·3·64·112·112 multiply-adds
+    first = next(line for line in lines if line.startswith("2D convolution"))
+    assert first.split()[2:] == ["[7,", "7]", f"{7 * 7 * 3 * 64 * 112 * 112:,}"]
+    assert "-- inception_3a --" in lines

@@ -211,3 +211,13 @@ def test_the_package_function_is_not_shadowed_by_a_module():
 
     assert callable(archcheck.summary) and archcheck.summary.__module__ == "archcheck"
     assert not (ROOT / "archcheck" / "summary.py").exists()
+
+
+def test_a_model_that_fails_on_the_given_input_is_one_line(cli):
+    # the CIFAR GoogLeNet's aux heads expect 4×4×128 = 2048 features: at 224 they get 36×36×128
+    code, out, err = cli("summary", "--model", "tests/subjects/googlenet_cifar.py:CifarGoogLeNet", "--input", "3x224x224")
+    assert (code, out) == (2, "")
+    assert err.startswith("archcheck: error: --model: tests/subjects/googlenet_cifar.py:CifarGoogLeNet: the forward "
+                          "pass on a 1×3×224×224 input (the given input) failed: RuntimeError: linear: an input of shape "
+                          f"[1, {128 * 36 * 36}] does not fit a weight of shape [1024, 2048]")
+    assert "Traceback" not in err
