@@ -66,7 +66,7 @@ def assert_matches(spec, model=None, model_args=None, strict=False, variant=None
     return report
 
 
-def summary(model, input_size, model_args=None, max_depth=None, columns=("output_size", "num_params")):
+def summary(model, input_size, model_args=None, max_depth=None, columns=None):
     """The torchsummary-style summary of your own model, as `archcheck summary --model REF --input C×H×W`
     prints it: `model` an nn.Module object, class, factory or REF string, traced in training mode (auxiliary
     heads run) on one input of `input_size` (C, H, W; a leading batch of 1 accepted), without weight memory.
@@ -74,7 +74,8 @@ def summary(model, input_size, model_args=None, max_depth=None, columns=("output
     Returns a Summary: `.total_params`, `.trainable_params`, `.non_trainable_params`, `.aux_params`, `.macs`
     (multiply-adds per image on the main path, the output with the longest weight-layer path), `.totals`,
     `.rows` (SummaryRow: name, type, input_shapes, output_shapes, params, macs, kernel), `.to_markdown()`,
-    `.to_text()`, `.to_json()`. `max_depth` and `columns` are the command's --max-depth and --columns."""
+    `.to_text()`, `.to_json()`. `max_depth` and `columns` are the command's --max-depth and --columns
+    (default: every layer; output_size and num_params)."""
     from .summarize import summary as _summary
     return _summary(model, input_size, model_args, max_depth, columns)
 

@@ -194,7 +194,7 @@ def summarize_model(trace: Trace, name: str, max_depth=None, columns=DEFAULT_COL
                    bool(aux_ops), tuple(columns))
 
 
-def summary(model, input_size, model_args=None, max_depth=None, columns=DEFAULT_COLUMNS) -> Summary:
+def summary(model, input_size, model_args=None, max_depth=None, columns=None) -> Summary:
     """archcheck.summary: `model` an nn.Module instance, class, factory or REF, traced in training mode on
     one input of `input_size` (C, H, W; a leading batch of 1 accepted)."""
     from .subject.load import as_input_size, as_subject, trace_subject
@@ -203,7 +203,7 @@ def summary(model, input_size, model_args=None, max_depth=None, columns=DEFAULT_
     check_depth(max_depth)
     subject = as_subject(model, model_args)
     trace = trace_subject(subject.module, shape, subject.name, "the given input")
-    return summarize_model(trace, subject.name, max_depth, check_columns(columns))
+    return summarize_model(trace, subject.name, max_depth, check_columns(DEFAULT_COLUMNS if columns is None else columns))
 
 
 def check_depth(max_depth) -> None:
