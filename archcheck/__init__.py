@@ -8,6 +8,7 @@ Public API (torch is imported on first use, not on `import archcheck`):
     report = archcheck.verify(spec)         # paper vs measured: report.ok, report.findings, report.to_text()
     report = archcheck.verify_model("googlenet", MyGoogLeNet())        # your model against the spec's build
     archcheck.assert_matches("googlenet", MyGoogLeNet)                 # in your tests: AssertionError if not
+    s = archcheck.summary(MyNet, (3, 32, 32))   # s.total_params, s.macs, s.rows, s.to_markdown(), s.to_json()
 """
 from __future__ import annotations
 
@@ -66,6 +67,20 @@ def assert_matches(spec, model=None, model_args=None, strict=False, variant=None
     return report
 
 
+def summary(model, input_size, model_args=None, max_depth=None, columns=None):
+    """The torchsummary-style summary of your own model, as `archcheck summary --model REF --input C×H×W`
+    prints it: `model` an nn.Module object, class, factory or REF string, traced in training mode (auxiliary
+    heads run) on one input of `input_size` (C, H, W; a leading batch of 1 accepted), without weight memory.
+
+    Returns a Summary: `.total_params`, `.trainable_params`, `.non_trainable_params`, `.aux_params`, `.macs`
+    (multiply-adds per image on the main path, the output with the longest weight-layer path), `.totals`,
+    `.rows` (SummaryRow: name, type, input_shapes, output_shapes, params, macs, kernel), `.to_markdown()`,
+    `.to_text()`, `.to_json()`. `max_depth` and `columns` are the command's --max-depth and --columns
+    (default: every layer; output_size and num_params)."""
+    from .summarize import summary as _summary
+    return _summary(model, input_size, model_args, max_depth, columns)
+
+
 def _spec(spec, variant, sets):
     from .spec import Spec, load_spec as _load
     if isinstance(spec, Spec):
@@ -77,4 +92,4 @@ def _spec(spec, variant, sets):
     return _load(spec, variant, sets)
 
 
-__all__ = ["load_spec", "build_model", "verify", "verify_model", "assert_matches", "__version__"]
+__all__ = ["load_spec", "build_model", "verify", "verify_model", "assert_matches", "summary", "__version__"]

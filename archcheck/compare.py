@@ -23,6 +23,7 @@ from .spec.cells import Count, LayerSpec, Layers, parse_cell, parse_count
 from .spec.model import Column, Erratum, Spec
 
 NOT_APPLICABLE = "n/a"
+GRID_QUANTITIES = ("macs", "macs_with_aux")   # totals that grow with the input's spatial size
 
 
 def fmt_int(n) -> str:
@@ -248,9 +249,10 @@ _KINDS = {"label": _label, "output_size": _size, "input_size": _size, "patch": _
 # -- the decision ---------------------------------------------------------------------------------------
 
 class _Comparer:
-    def __init__(self, spec: Spec, foreign: bool = False):
+    def __init__(self, spec: Spec, foreign: bool = False, other_grid: bool = False):
         self.spec = spec
         self.foreign = foreign
+        self.other_grid = other_grid     # the subject was traced at another spatial size than the spec's input
         # An erratum about a claim applies only where the claim does (a claim that is n/a explains nothing).
         claims = {c.id: c for c in spec.claims}
         self.applicable = [e for e in spec.errata if all(c.holds(spec.options) for c in e.applies_to)
@@ -330,9 +332,21 @@ def _applies(conditions, options) -> bool:
     return all(c.holds(options) for c in conditions)
 
 
-def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = False):
-    """-> (list of (row, cells, measure), findings, comparer) for every active row, in spec order."""
-    comparer = _Comparer(spec, foreign)
+def follows_grid(col: Column, m: RowMeasure | None) -> bool:
+    """Does the cell depend on the input's spatial size? Output and input sizes, multiply-adds, and the
+    kernel of a pool over the whole grid (the 7×7 average pool at 224 is an 8×8 one at 256)."""
+    if col.kind in ("output_size", "input_size") or (col.kind == "count" and col.measure == "macs"):
+        return True
+    if col.kind in ("patch", "layer", "block", "filter_shape", "type_stride") and m is not None and m.built:
+        return any(u.path and u.path[-1].kind == "pool" and u.output and all(v == 1 for v in u.output[1:])
+                   for u in m.members())
+    return False
+
+
+def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = False, other_grid: bool = False):
+    """-> (list of (row, cells, measure), findings, comparer) for every active row, in spec order. With
+    `other_grid` (a subject traced at another spatial size), cells that follow the grid are shown, not judged."""
+    comparer = _Comparer(spec, foreign, other_grid)
     results, findings = [], []
     for row in spec.rows:
         if not _applies(row.when, spec.options):
@@ -354,7 +368,7 @@ def compare_rows(spec: Spec, measures: dict[str, RowMeasure], foreign: bool = Fa
                     cells.append(Cell(col.name, text, "", NOT_APPLICABLE))
                     continue
                 obs = comparer.cell(col, text, m)
-                if obs.agrees is None:
+                if obs.agrees is None or (other_grid and follows_grid(col, m)):
                     cells.append(Cell(col.name, text, obs.measured, ""))
                     continue
                 status, finding = comparer.judge_cell(row.name, col.name, text, obs, line)
@@ -390,6 +404,10 @@ def compare_claims(spec: Spec, totals: Totals, comparer: _Comparer):
         if not _applies(claim.applies_to, spec.options):
             results.append(ClaimResult(claim.id, claim.text, claim.where, quantity, claim.value, shown, "n/a",
                                        "does not apply to this build"))
+            continue
+        if comparer.other_grid and claim.quantity in GRID_QUANTITIES:
+            results.append(ClaimResult(claim.id, claim.text, claim.where, quantity, claim.value, shown, "n/a",
+                                       "not compared: the model was traced at another input size"))
             continue
         printed = parse_count(claim.value)
         if value is None:

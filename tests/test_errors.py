@@ -615,12 +615,14 @@ def render_table() -> str:
 
     lines += [
         "",
-        "## Files and output",
+        "## Files, output and options",
         "",
         "Nothing the user did not ask for is written, and nothing is lost. `--output` to something that is not "
         "a regular file (a device such as /dev/null, a FIFO) is written in place, never replaced; a symlink "
-        "is followed and its target written atomically. Each row is a case of `test_usage_case` in "
-        "`tests/test_files_and_output.py`, which asserts the exact message, exit 2 and that no file changed.",
+        "is followed and its target written atomically. Options that do not go together (`--input` without "
+        "`--model`, `summary` of a spec and a model) are refused before anything runs. Each row is a case of "
+        "`test_usage_case` in `tests/test_files_and_output.py`, which asserts the exact message, exit 2 and "
+        "that no file changed.",
         "",
         "| test | error | input | message (after `archcheck: error: `) |",
         "|---|---|---|---|",

@@ -396,6 +396,53 @@ USAGE_CASES = [
               "README.md:1: a marker's command prints into the file; expected no --output/-o (readme --check must "
               "never write)",
               (("tiny.yaml", "TINY"), ("README.md", "<!-- archcheck verify tiny.yaml -o x.md -->\n<!-- /archcheck -->\n"))),
+    # --input, and the options of `summary` that go with a spec or with --model only
+    UsageCase("input-without-model", "--input for the spec's own build", "`verify tiny.yaml --input 3x32x32`",
+              ("verify", "tiny.yaml", "--input", "3x32x32"),
+              "--input: needs --model: the spec's build has its own input (another resolution of the spec is a "
+              "spec option, --set or --variant)", (("tiny.yaml", "TINY"),)),
+    UsageCase("input-not-a-size", "--input that is not C×H×W", "`verify ... --model net.py:Net --input 3x32`",
+              ("verify", "tiny.yaml", "--model", "net.py:Net", "--input", "3x32"),
+              "--input: expected C×H×W, three sizes (a leading batch of 1 allowed), found '3x32'",
+              (("tiny.yaml", "TINY"), ("net.py", "import torch\n"))),
+    UsageCase("input-not-numbers", "--input with words", "`summary --model net.py:Net --input 3xHxW`",
+              ("summary", "--model", "net.py:Net", "--input", "3xHxW"),
+              "--input: expected C×H×W (3×32×32, 3x32x32 or 3,32,32), found '3xHxW'", (("net.py", "import torch\n"),)),
+    UsageCase("input-zero", "--input with a zero size", "`summary --model net.py:Net --input 3x0x32`",
+              ("summary", "--model", "net.py:Net", "--input", "3x0x32"),
+              "--input: every size must be at least 1, found '3x0x32'", (("net.py", "import torch\n"),)),
+    UsageCase("summary-model-without-input", "summary --model without --input", "`summary --model net.py:Net`",
+              ("summary", "--model", "net.py:Net"),
+              "--input: required with --model: a model has no input size of its own (3×224×224, 3x32x32 or "
+              "3,32,32)", (("net.py", "import torch\n"),)),
+    UsageCase("summary-spec-and-model", "summary of a spec and a model at once", "`summary tiny.yaml --model net.py:Net`",
+              ("summary", "tiny.yaml", "--model", "net.py:Net", "--input", "3x8x8"),
+              "--model: give a spec or --model, not both (to check the model against the spec: archcheck verify "
+              "tiny.yaml --model net.py:Net)", (("tiny.yaml", "TINY"), ("net.py", "import torch\n"))),
+    UsageCase("summary-of-nothing", "summary with neither a spec nor --model", "`summary`", ("summary",),
+              "summary: expected a spec (archcheck summary googlenet) or --model REF --input C×H×W"),
+    UsageCase("summary-paper-style-model", "--style paper with --model", "`summary --model net.py:Net --input 3x8x8 --style paper`",
+              ("summary", "--model", "net.py:Net", "--input", "3x8x8", "--style", "paper"),
+              "--style: paper shows a spec's table beside its build; with --model there is no table",
+              (("net.py", "import torch\n"),)),
+    UsageCase("summary-set-with-model", "--set with --model", "`summary --model net.py:Net --input 3x8x8 --set a=1`",
+              ("summary", "--model", "net.py:Net", "--input", "3x8x8", "--set", "a=1"),
+              "--set: applies to a spec's build, not to --model", (("net.py", "import torch\n"),)),
+    UsageCase("summary-input-with-spec", "summary of a spec with --input", "`summary tiny.yaml --input 3x8x8`",
+              ("summary", "tiny.yaml", "--input", "3x8x8"),
+              "--input: applies to --model: the spec's build has its own input (another resolution of the spec is "
+              "a spec option, --set or --variant)", (("tiny.yaml", "TINY"),)),
+    UsageCase("summary-unknown-column", "a column torchinfo does not name", "`summary tiny.yaml --columns output_size,flops`",
+              ("summary", "tiny.yaml", "--columns", "output_size,flops"),
+              "--columns: unknown column 'flops'; expected some of input_size, output_size, num_params, kernel_size, "
+              "mult_adds", (("tiny.yaml", "TINY"),)),
+    UsageCase("summary-depth-zero", "--max-depth 0", "`summary tiny.yaml --max-depth 0`",
+              ("summary", "tiny.yaml", "--max-depth", "0"),
+              "--max-depth: expected 1 or more (top-level children are depth 1), found 0", (("tiny.yaml", "TINY"),)),
+    UsageCase("summary-paper-style-json", "--style paper with --format json", "`summary tiny.yaml --style paper --format json`",
+              ("summary", "tiny.yaml", "--style", "paper", "--format", "json"),
+              "--style: paper prints the paper's table in Markdown; --format, --columns and --max-depth are for the "
+              "torchsummary style", (("tiny.yaml", "TINY"),)),
 ]
 
 

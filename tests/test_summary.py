@@ -59,9 +59,15 @@ def test_example_variant_reproduces_the_readme_tables(cli, classes):
         assert a == b, f"row {i + 1}: {a} != {b}"
     assert len(ours) == len(theirs)
     totals = _totals(out)
-    assert totals == _totals(expected) == {
-        "Total params": total, "Trainable params": total,
-        "Total params excluding auxiliary params": without_aux, "Non-trainable params": "0"}
+    theirs = {"Total params": total, "Trainable params": total,
+              "Total params excluding auxiliary params": without_aux, "Non-trainable params": "0"}
+    assert _totals(expected) == theirs
+    # the README's four totals, in its order, then archcheck's own: the aux heads' params and the MACs
+    assert list(totals.items())[:4] == list(theirs.items())
+    aux = int(total.replace(",", "")) - int(without_aux.replace(",", ""))
+    assert totals["Auxiliary-head params"] == f"{aux:,}"
+    assert list(totals)[4:] == ["Auxiliary-head params", "MACs per image (multiply-adds, main path)",
+                                "MACs per image with auxiliary heads"]
 
 
 def test_aux_head_arithmetic_matches_the_readme_totals():
@@ -98,7 +104,9 @@ def test_default_build_summary_is_deterministic(cli, tmp_path):
                         ("2D convolution", "[-1, 64, 112, 112]", "1,536")]
     assert not any("**aux" in r[0] for r in _table_rows(out, 3))
     totals = _totals(out)
-    assert totals["Total params"] == totals["Total params excluding auxiliary params"]
+    # one output, no aux heads: no line about them
+    assert "Total params excluding auxiliary params" not in totals and "Auxiliary-head params" not in totals
+    assert list(totals)[-1] == "MACs per image (multiply-adds)"
 
 
 def test_paper_style_puts_the_printed_cells_beside_the_measurements(cli):
@@ -123,3 +131,38 @@ def test_bad_style_and_unknown_variant_are_usage_errors(cli):
     assert code == 2 and "unknown variant 'nope'" in err and "example" in err
     code, out, err = cli("summary", "specs/missing.yaml")
     assert (code, out) == (2, "") and err == "archcheck: error: specs/missing.yaml: no such file\n"
+
+
+def test_spec_summary_as_json_at_depth_one(cli):
+    import json
+
+    code, out, err = cli("summary", "specs/googlenet.yaml", "--format", "json", "--max-depth", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    code, verified, _ = cli("verify", "specs/googlenet.yaml", "--format", "json")
+    t, v = data["totals"], json.loads(verified)["totals"]
+    assert (t["params"], t["macs"], t["macs_with_aux"]) == (v["params"], v["macs"], v["macs_with_aux"])
+    assert t["aux_params"] == v["params"] - v["params_without_aux"] and t["non_trainable_params"] == 0
+    # depth 1: one row per built spec row, in the order they run (aux heads where they run)
+    names = [r["name"] for r in data["rows"]]
+    assert names[:3] == ["conv1", "pool1", "norm1"] and names[names.index("inception_4a") + 1] == "aux1"
+    assert names[-3:] == ["avgpool", "dropout", "fc"]
+    row = data["rows"][names.index("inception_3a")]
+    # 1×1 64, 3×3 reduce 96 → 128, 5×5 reduce 16 → 32, pool proj 32, each conv with its biases, from 192
+    weights = 192 * 64 + 192 * 96 + 9 * 96 * 128 + 192 * 16 + 25 * 16 * 32 + 192 * 32
+    assert (row["type"], row["params"]) == ("InceptionBlock", weights + 64 + 96 + 128 + 16 + 32 + 32)
+    assert row["macs"] == weights * 28 * 28 and row["output_shape"] == [-1, 256, 28, 28]
+    # every parameter and multiply-add of the build sits in exactly one row
+    assert sum(r["params"] for r in data["rows"]) == t["params"]
+    assert sum(r["macs"] for r in data["rows"]) == t["macs_with_aux"]
+
+
+def test_spec_summary_columns_and_text(cli):
+    code, out, err = cli("summary", "specs/googlenet.yaml", "--format", "text", "--columns", "kernel_size,mult_adds")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[2].split() == ["Layer", "(type)", "Kernel", "Shape", "Mult-Adds"]
+    # conv1 7×7/2 from 3 to 64 channels at 112×112: 7·7·3·64·112·112 multiply-adds
+    first = next(line for line in lines if line.startswith("2D convolution"))
+    assert first.split()[2:] == ["[7,", "7]", f"{7 * 7 * 3 * 64 * 112 * 112:,}"]
+    assert "-- inception_3a --" in lines

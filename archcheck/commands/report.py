@@ -27,15 +27,14 @@ def spec_report(path: str) -> str:
     from ..render import render
     from ..render.summary import render_torchsummary
     from ..spec import load_spec
-    from ..summary import summarize
+    from ..summarize import summarize_spec
     from ..pipeline import make_report, trace_spec
 
     spec = load_spec(path)
     _, trace, spans = trace_spec(spec)
     report = make_report(spec, trace, spans)
-    summary = summarize(spec, trace, report.totals.params_without_aux)
     return "\n".join([render(report, "markdown").rstrip("\n"), "", "## Model summary", "",
-                      render_torchsummary(summary)])
+                      render_torchsummary(summarize_spec(spec, trace, spans))])
 
 
 REVIEW = "discrepancies.md"

@@ -24,7 +24,12 @@ def register(sub, common) -> None:
                         "package.module:Name (a class or a factory function; built without weight memory)")
     p.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
                    help="a keyword argument for --model's Name (value read as YAML); repeatable")
+    p.add_argument("--input", metavar="C×H×W", help=INPUT_HELP + "; default: the spec's input. At another spatial "
+                   "size, what depends on resolution (output sizes, ops/MACs) is not compared")
     common(p)
+
+
+INPUT_HELP = "the input --model is traced on: 3×32×32, 3x32x32 or 3,32,32"
 
 
 def model_source(ref: str | None) -> str | None:
@@ -48,9 +53,12 @@ def run(args) -> int:
     from ..spec import load_spec, locate
     from ..pipeline import verify
 
+    from ..errors import InputError, Problem
     if args.model_args and not args.model:
-        from ..errors import InputError, Problem
         raise InputError([Problem("--model-arg", None, None, "", "needs --model (the model the arguments are for)")])
+    if args.input and not args.model:
+        raise InputError([Problem("--input", None, None, "", "needs --model: the spec's build has its own input "
+                                  "(another resolution of the spec is a spec option, --set or --variant)")])
     refuse_overwriting_inputs(args.output, {"the spec": locate(args.spec), "the --model file": model_source(args.model)})
     spec = load_spec(args.spec, args.variant, args.sets)
     # What the user's model prints while it is built and traced goes to stderr: stdout holds the report
@@ -58,11 +66,14 @@ def run(args) -> int:
     with contextlib.redirect_stdout(sys.stderr) if args.model else contextlib.nullcontext():
         if args.model:
             from ..subject import parse_model_args, verify_model
-            report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict)
+            from ..subject.load import parse_input_size
+            size = parse_input_size(args.input) if args.input else None
+            report = verify_model(spec, args.model, parse_model_args(args.model_args), strict=args.strict,
+                                  input_size=size)
         else:
             report = verify(spec, strict=args.strict)
         if args.crosscheck:
             from ..crosscheck import crosscheck, meta_factory
-            report.crosscheck = crosscheck(meta_factory(spec, args.model, args.model_args), spec.input)
+            report.crosscheck = crosscheck(meta_factory(spec, args.model, args.model_args), report.input_shape)
     emit(render(report, args.format), args.output, json=args.format == "json")
     return 0 if report.verdict == "pass" else 1

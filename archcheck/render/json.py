@@ -35,6 +35,7 @@ def report_dict(report: Report) -> dict:
         # --model checks: the declared build the model fits best, null when it passes or fits the asked one best
         **({"closest_build": report.closest_build.as_json() if report.closest_build else None}
            if report.model is not None else {}),
+        "notes": list(report.notes),
         **({"crosscheck": report.crosscheck.as_json()} if report.crosscheck is not None else {}),
     }
 

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 from ..measure import RowSpan
 from ..trace import Trace
-from .units import MERGES, Branch, Graph, Reader, Unit, grid, layer_attrs
+from .units import MERGES, Branch, Graph, Reader, Unit, entry, grid, layer_attrs
 
 INDEL = 3.0        # a missing or extra layer or block
 SKIP = 0.1         # a missing or extra weightless op
@@ -118,7 +118,7 @@ class Matcher:
         if kinds == {"conv", "linear"}:
             return 2.0      # a 1×1 conv as the classifier (TF-slim's logits), or the reverse
         ra, sa = layer_attrs(r), layer_attrs(s)
-        size = CHANGE if grid(r.main, "in") == grid(s.main, "in") and grid(r.last) != grid(s.last) else 0
+        size = CHANGE if grid(entry(r), "in") == grid(entry(s), "in") and grid(r.last) != grid(s.last) else 0
         if kinds == {"conv", "sepconv"}:
             return min(CHANGE_CAP, REPLACE + CHANGE * _diffs(ra, sa, ("kernel", "stride", "out")) + size)
         if r.kind != s.kind:

@@ -20,7 +20,7 @@ from ..compare import fmt_shape_hwc
 from ..spec.expansion import repeat_count
 from ..report import MISMATCH, WARNING
 from .align import Alignment, is_replacement, merge_of, split_channels
-from .units import Unit, grid, layer_attrs
+from .units import Unit, entry, grid, grid_on, layer_attrs, spatial
 
 
 @dataclass
@@ -396,9 +396,14 @@ class Differ:
                 self.warn(row, where, ("count_include_pad", str(got), str(want)), describe(r))
 
     def size(self, row, where, name, r: Unit, s: Unit, ra: dict, sa: dict):
-        """An output grid that differs although the input grid agrees: padding or ceil mode."""
+        """An output grid other than the paper's layer gives on the same input grid: padding or ceil mode.
+        A subject traced at another size is held to what the paper's layer gives on the subject's input."""
         got, want = grid(s.last), grid(r.last)
-        if got == want or grid(r.main, "in") != grid(s.main, "in"):
+        if grid(entry(r), "in") != grid(entry(s), "in"):
+            if ra.get("global") or "adaptive" in ra or any(ra.get(k) != sa.get(k) for k in ("kernel", "stride")):
+                return      # a pool over the whole grid follows it; another kernel or stride is said already
+            want = grid_on(r.main, spatial(entry(s), "in"))
+        if want is None or got == want:
             return
         how = []
         for label, attr in (("padding", "padding"), ("ceil mode", "ceil_mode")):
@@ -406,8 +411,9 @@ class Differ:
             if pr != ps:
                 show = (lambda v: _s(v) if isinstance(v, tuple) else str(v).lower())
                 how.append(f"{label} {show(ps)}, paper {show(pr)}")
+        on = "" if grid(entry(r), "in") == grid(entry(s), "in") else f" from {_k(spatial(entry(s), 'in'))}"
         got, want = _k(got) or "1×1", _k(want) or "1×1"
-        self.add(row, where, MISMATCH, f"{name} gives {got}, paper {want}" + (f" ({'; '.join(how)})" if how else ""),
+        self.add(row, where, MISMATCH, f"{name} gives {got}{on}, paper {want}" + (f" ({'; '.join(how)})" if how else ""),
                  want, got)
 
     def weightless(self, row, where, r: Unit, s: Unit):
@@ -455,8 +461,10 @@ class Differ:
             self.warn(row, where, ("act", "/".join(act_s), "/".join(act_r)), layer)
 
 
-def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_spans: dict) -> list[Diff]:
-    """Every structural difference, rows in spec order, each place once."""
+def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_spans: dict,
+                    same_grid: bool = True) -> list[Diff]:
+    """Every structural difference, rows in spec order, each place once. A subject traced at another
+    spatial size (`same_grid` False) has its rows' inputs compared by channels alone."""
     differ = Differ(a, printed_rates(spec), {r.name for r in spec.rows if r.repeat is not None})
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
     order = a.order
@@ -491,7 +499,8 @@ def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_
         ref_span = ref_spans.get(row.name)
         if not own and not row.aux and ref_span is not None and m.span is not None:
             want, got = ref_shapes.get(ref_span.input), sub_shapes.get(m.span.input)
-            if want and got and fmt_shape_hwc(want[1:]) != fmt_shape_hwc(got[1:]):   # 2048 = 1×1×2048
+            seen = fmt_shape_hwc if same_grid else (lambda shape: shape[:1])   # 2048 = 1×1×2048
+            if want and got and seen(want[1:]) != seen(got[1:]):
                 differ.add(row.name, "", MISMATCH, f"input {fmt_shape_hwc(got[1:])}, paper "
                            f"{fmt_shape_hwc(want[1:])} (from the rows before)", fmt_shape_hwc(want[1:]),
                            fmt_shape_hwc(got[1:]))

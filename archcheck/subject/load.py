@@ -42,6 +42,38 @@ def parse_model_args(items) -> dict:
     return out
 
 
+
+
+def parse_input_size(text: str) -> tuple[int, ...]:
+    """`--input`: '3×32×32', '3x32x32' or '3,32,32' (a leading batch of 1 accepted) -> (3, 32, 32)."""
+    parts = re.split(r"\s*[×xX,]\s*", text.strip())
+    if not all(p.isdigit() for p in parts):
+        raise _input_error("--input", f"expected C×H×W (3×32×32, 3x32x32 or 3,32,32), found {text!r}")
+    return as_input_size(tuple(int(p) for p in parts), repr(text), "--input")
+
+
+def as_input_size(value, shown: str | None = None, where: str = "input_size") -> tuple[int, int, int]:
+    """An input size as the API and `--input` take it: C, H, W, or 1, C, H, W (one image) -> (C, H, W)."""
+    shown = shown or repr(value)
+    try:
+        dims = tuple(value)
+    except TypeError:
+        raise _input_error(where, f"expected C, H, W as three integers, found {shown}") from None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in dims):
+        raise _input_error(where, f"expected C, H, W as three integers, found {shown}")
+    if len(dims) == 4 and dims[0] == 1:
+        dims = dims[1:]
+    if len(dims) != 3:
+        raise _input_error(where, f"expected C×H×W, three sizes (a leading batch of 1 allowed), found {shown}")
+    if not all(v >= 1 for v in dims):
+        raise _input_error(where, f"every size must be at least 1, found {shown}")
+    return dims
+
+
+def _input_error(where: str, message: str) -> InputError:
+    return InputError([Problem(where, None, None, "", message)])
+
+
 def _arg_error(key: str, message: str) -> InputError:
     return InputError([Problem("--model-arg", None, None, key, message)])
 
@@ -207,7 +239,7 @@ def _tensors(model):
     yield from model.buffers()
 
 
-def trace_subject(model, input_shape, name: str):
+def trace_subject(model, input_shape, name: str, what: str = "the spec's input"):
     """Trace an nn.Module in training mode, so that auxiliary heads run, on one input of the given C×H×W
     shape -> Trace. A model with real tensors (on the CPU, say) is traced with meta copies of its
     parameters and buffers put in their place for the one forward pass (torch.func.functional_call), so
@@ -218,7 +250,7 @@ def trace_subject(model, input_shape, name: str):
     try:
         trace = trace_model(model, tuple(input_shape), train=True, meta_copies=True)
     except BaseException as exc:  # noqa: BLE001 - the user's forward failed on the spec's input
-        raise model_failure(f"{name}: the forward pass on a {shape} input (the spec's input)", exc) from None
+        raise model_failure(f"{name}: the forward pass on a {shape} input ({what})", exc) from None
     if not trace.outputs:
         raise ModelError(f"{name}: the forward pass on a {shape} input returned no tensor "
                          f"(expected a tensor, or a tuple, list or dict of tensors)")

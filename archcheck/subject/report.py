@@ -26,7 +26,7 @@ from ..trace import Trace
 from .align import Alignment, align
 from .differences import Diff, printed_repeats, row_differences
 from .groups import group_strings
-from .load import as_subject, trace_subject
+from .load import as_input_size, as_subject, trace_subject
 
 
 def verify_model(spec, model, model_args: dict | None = None, strict: bool = False, input_size=None) -> Report:
@@ -37,7 +37,9 @@ def verify_model(spec, model, model_args: dict | None = None, strict: bool = Fal
     align.py finds the spec's rows in its dataflow. Raises ModelError (exit 2) when the model cannot be
     imported, constructed or run."""
     subject = as_subject(model, model_args)
-    trace = trace_subject(subject.module, tuple(input_size) if input_size is not None else spec.input, subject.name)
+    shape = as_input_size(input_size) if input_size is not None else tuple(spec.input)
+    trace = trace_subject(subject.module, shape, subject.name,
+                          "the spec's input" if shape == tuple(spec.input) else "the given input")
     report = subject_report(spec, trace, subject.name, subject.constructed, strict)
     if not report.ok:
         from .closest import closest_build
@@ -49,8 +51,9 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
     """The Report of a traced subject against the spec's build. `name` is what the report calls the model
     (a REF, or "GoogLeNet object"), `constructed` how it came to be (see load.Subject)."""
     _, ref_trace, ref_spans = trace_spec(spec)
+    same_grid = tuple(sub_trace.input_shape[1:]) == tuple(spec.input[1:])
     a = align(spec, ref_trace, ref_spans, sub_trace)
-    diffs = row_differences(spec, a, value_shapes(ref_trace), value_shapes(sub_trace), ref_spans)
+    diffs = row_differences(spec, a, value_shapes(ref_trace), value_shapes(sub_trace), ref_spans, same_grid)
     measures = measure_rows(spec, sub_trace, a.spans)
     previous = None
     for row in spec.rows:
@@ -58,12 +61,17 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
             measures[row.name] = RowMeasure(row.name, False)   # after the model's end
         elif row.name in a.order:
             previous = row.name
-    row_results, cells, comparer = compare_rows(spec, measures, foreign=True)
+    row_results, cells, comparer = compare_rows(spec, measures, foreign=True, other_grid=not same_grid)
     diffs, cells = _repeat_counts(spec, diffs, cells)
     totals = network_totals(sub_trace, [sub_trace.ops[i] for i in sorted(a.aux_ops)], a.main_out)
     claims, claim_findings = compare_claims(spec, totals, comparer)
     findings, covers = _findings(spec, diffs)
     notes = _notes(sub_trace, a, constructed)
+    if not same_grid:
+        notes.insert(1, f"The model was traced on a {_chw(sub_trace.input_shape)} input, the spec's build on its own "
+                        f"{_chw(spec.input)}: what depends on resolution is not compared (output and grid sizes, ops "
+                        f"and MACs cells and claims, pool kernels that follow the grid); channels, kernels, strides, "
+                        f"filter counts, weights and parameters are.")
     if any(f.status == MISMATCH for f in findings):
         folded = [c.id for c in claims if c.status == MISMATCH]
         for c in claims:
@@ -80,7 +88,7 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
     rows = [RowResult(row.name, row.paper is not None, cells_, m, row.source, row.aux, row.line)
             for row, cells_, m in row_results]
     applied = [e.id for e in comparer.applicable]
-    return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(spec.input), list(spec.settings),
+    return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(sub_trace.input_shape), list(spec.settings),
                   spec.variant, dict(spec.options), name, rows, findings, claims, totals, applied,
                   [e.id for e in spec.errata if e.id not in applied], strict, notes)
 
@@ -156,6 +164,10 @@ def _cell_change(cell: Finding, comparer, measures: dict) -> str:
         return f"{cell.field} {start} → {cell.measured} ({rel:+.1%})"
     return f"{cell.field} {cell.paper} → {cell.measured}" + (
         f" ({cell.relative_difference:+.1%})" if cell.relative_difference is not None else "")
+
+
+def _chw(shape) -> str:
+    return "×".join(str(v) for v in shape)
 
 
 def _notes(trace: Trace, a: Alignment, constructed: str) -> list[str]:

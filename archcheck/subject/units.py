@@ -26,6 +26,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..shapes import conv_out, pool_out
 from ..trace import Op, Trace
 
 LAYERS = ("conv", "sepconv", "linear", "pool")
@@ -133,6 +134,27 @@ def grid(op: Op, which: str = "out") -> tuple:
     """The spatial size, with a 1×1 map and a flat (N, C) tensor alike: x.mean((2, 3)) is a global pool."""
     g = spatial(op, which)
     return () if all(v == 1 for v in g) else g
+
+
+def grid_on(op: Op, grid_in: tuple) -> tuple | None:
+    """The grid (as `grid` gives it) that a conv's or pool's kernel, stride, padding and ceil mode make of
+    another input grid; None for a layer without them (an adaptive pool)."""
+    a = op.attrs
+    if op.kind not in ("conv", "max_pool", "avg_pool") or not all(k in a for k in ("kernel", "stride", "padding")):
+        return None
+    dilation = a.get("dilation") or (1,) * len(grid_in)
+    if op.kind == "conv":
+        out = tuple(conv_out(*v) for v in zip(grid_in, a["kernel"], a["stride"], a["padding"], dilation))
+    else:
+        out = tuple(pool_out(n, k, s, p, d, bool(a.get("ceil_mode")))
+                    for n, k, s, p, d in zip(grid_in, a["kernel"], a["stride"], a["padding"], dilation))
+    return () if all(v == 1 for v in out) else out
+
+
+def entry(u: "Unit") -> Op:
+    """The op that reads a layer's input: its pad when it has one (`grid(entry(u), "in")` is the grid the
+    layer reads, not the padded one)."""
+    return u.ops[0] if u.ops else u.main
 
 
 def is_global_pool(op: Op) -> bool:
@@ -310,7 +332,7 @@ class Reader:
             u.skel = u.key = self.intern((u.kind, u.main.attrs.get("norm")))
         else:
             u.skel = self.intern((u.kind, tuple(sorted(layer_attrs(u).items()))))
-            u.key = self.intern((u.skel, spatial(u.main, "in"), spatial(u.last)))
+            u.key = self.intern((u.skel, spatial(entry(u), "in"), spatial(u.last)))
 
     def sign_branch(self, b: Branch) -> None:
         b.skel = self.intern(("branch", tuple(u.skel for u in b.units if not u.weightless)))
