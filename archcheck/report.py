@@ -122,6 +122,7 @@ class Report:
     errata_ignored: list = field(default_factory=list)
     strict: bool = False
     notes: list = field(default_factory=list)
+    not_compared: str = ""      # what this check leaves out and why (a model traced at another resolution)
     crosscheck: object = None   # crosscheck.CrossCheck when --crosscheck ran
     closest_build: ClosestBuild | None = None   # --model checks that fail: subject/closest.py
 

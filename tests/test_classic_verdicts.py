@@ -157,3 +157,11 @@ def test_a_growth_rate_change_is_two_lines_for_every_dense_layer(cli):
     # transitions halve what the blocks leave: 64 + 6·24 = 208 -> 104, 104 + 12·24 = 392 -> 196
     assert "[mismatch] transition1: convolution 1×1 with 104 output channels, paper 128" in out
     assert "[mismatch] transition2: convolution 1×1 with 196 output channels, paper 256" in out
+
+
+def test_text_report_shows_a_cells_line_breaks_as_semicolons(cli):
+    code, out, _ = cli("verify", "resnet", "--model", C + "resnet.py:resnet50", "--model-arg", "layers=3,4,5,3", *V15,
+                       "--format", "text")
+    assert code == 1 and "<br>" not in out
+    assert "[mismatch] conv4_x: 5 blocks where the paper has 6; so the table's cells differ: 50-layer " \
+           "[1×1, 256; 3×3, 256; 1×1, 1024] ×6 → " in out

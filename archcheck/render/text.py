@@ -23,9 +23,12 @@ def render_text(report: Report) -> str:
     closest = closest_text(report)
     if closest:
         lines.append(f"closest declared build: {closest}")
+    if report.not_compared:
+        lines.append(f"note: {report.not_compared}")
     lines.append("")
     for status, message in finding_lines(report):
-        lines.append(f"[{status}] {message}")
+        # a transcribed cell's line break (ResNet's "[1×1, 64<br>3×3, 64]") reads as "; " on a terminal
+        lines.append(f"[{status}] {message}".replace("<br>", "; "))
     if report.findings:
         lines.append("")
     folded = folded_claims(report)

@@ -67,11 +67,13 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
     claims, claim_findings = compare_claims(spec, totals, comparer)
     findings, covers = _findings(spec, diffs)
     notes = _notes(sub_trace, a, constructed)
-    if not same_grid:
-        notes.insert(1, f"The model was traced on a {_chw(sub_trace.input_shape)} input, the spec's build on its own "
-                        f"{_chw(spec.input)}: what depends on resolution is not compared (output and grid sizes, ops "
-                        f"and MACs cells and claims, pool kernels that follow the grid); channels, kernels, strides, "
-                        f"filter counts, weights and parameters are.")
+    not_compared = "" if same_grid else (
+        f"The model was traced on a {_chw(sub_trace.input_shape)} input, the spec's build on its own "
+        f"{_chw(spec.input)}: what depends on resolution is not compared (output and grid sizes, ops and MACs "
+        f"cells and claims, pool kernels that follow the grid); channels, kernels, strides, filter counts, "
+        f"weights and parameters are.")
+    if not_compared:
+        notes.insert(1, not_compared)
     if any(f.status == MISMATCH for f in findings):
         folded = [c.id for c in claims if c.status == MISMATCH]
         for c in claims:
@@ -90,7 +92,7 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
     applied = [e.id for e in comparer.applicable]
     return Report(spec.path, spec.name, spec.paper, list(spec.columns), tuple(sub_trace.input_shape), list(spec.settings),
                   spec.variant, dict(spec.options), name, rows, findings, claims, totals, applied,
-                  [e.id for e in spec.errata if e.id not in applied], strict, notes)
+                  [e.id for e in spec.errata if e.id not in applied], strict, notes, not_compared=not_compared)
 
 
 def _repeat_counts(spec, diffs: list[Diff], cells: list[Finding]) -> tuple[list[Diff], list[Finding]]:
