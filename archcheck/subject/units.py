@@ -244,6 +244,7 @@ class Reader:
 
     def __init__(self):
         self.ids: dict = {}
+        self.chains: dict = {}      # (src, dst, region) -> units: a stretch reached from several merges is read once
 
     def intern(self, value) -> int:
         return self.ids.setdefault(value, len(self.ids))
@@ -251,6 +252,12 @@ class Reader:
     # -- decomposition into units ------------------------------------------------------------------
     def chain(self, g: Graph, region: list[int], src: int, dst: int, same=None) -> list[Unit]:
         """The units from src to dst; `same(a, b)` says whether a decoration may join the layer before it."""
+        memo = (g, src, dst, tuple(region), same)
+        if memo not in self.chains:
+            self.chains[memo] = self._chain(g, region, src, dst, same)
+        return self.chains[memo]
+
+    def _chain(self, g: Graph, region: list[int], src: int, dst: int, same) -> list[Unit]:
         pos = {i: k for k, i in enumerate(region)}
         crossing = [0] * (len(region) + 1)
         for k, i in enumerate(region):
