@@ -60,6 +60,11 @@ class SummaryRow:
     def layer(self) -> str:
         return display_name(self.type)
 
+    @property
+    def called(self) -> bool:
+        """A layer op no listed module holds, named by the function a forward called ("conv2d()")."""
+        return self.type.endswith("()")
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -110,13 +115,14 @@ class Summary:
 
 
 def summary_rows(trace: Trace, max_depth: int | None = None) -> list[SummaryRow]:
-    """The listed module calls, in post-order, each with what it and its unlisted descendants hold."""
+    """The listed module calls, in post-order, each with what it and its unlisted descendants hold; and
+    the layer ops no listed module holds (see _functional_row), in execution order among them."""
     shapes = _value_shapes(trace)
     cum = [0]
     for op in trace.ops:
         cum.append(cum[-1] + op.macs)
     pending: list = []          # (depth, ops range macs, carried macs, carried params) of calls awaiting a parent
-    rows = []
+    placed, covered = [], set()  # (position, row); op indices inside a listed call
     for call in trace.calls:
         children = []
         while pending and pending[-1][0] > call.depth:
@@ -127,11 +133,28 @@ def summary_rows(trace: Trace, max_depth: int | None = None) -> list[SummaryRow]
         listed = bool(call.path) and (max_depth is None or call.depth <= max_depth) and (
             call.type not in CONTAINERS or call.depth == max_depth)
         if listed:
-            rows.append(SummaryRow(call.path, call.type, call.path.split(".", 1)[0],
-                                   tuple(shapes[v] for v in call.inputs if v in shapes), tuple(call.out_shapes),
-                                   params, macs, _kernel(trace, call)))
+            placed.append((call.end_op - 1, SummaryRow(
+                call.path, call.type, call.path.split(".", 1)[0], tuple(shapes[v] for v in call.inputs if v in shapes),
+                tuple(call.out_shapes), params, macs, _kernel(trace, call))))
+            covered.update(range(call.first_op, call.end_op))
         pending.append((call.depth, in_range, 0 if listed else macs, 0 if listed else params))
-    return rows
+    seen: dict = {}
+    for op in trace.ops:
+        if op.index not in covered and (op.is_weight_or_depthwise or op.kind in ("max_pool", "avg_pool", "adaptive_pool")):
+            placed.append((op.index, _functional_row(op, shapes, seen)))
+    return [row for _, row in sorted(placed, key=lambda item: item[0])]
+
+
+def _functional_row(op, shapes: dict, seen: dict) -> SummaryRow:
+    """A layer op no listed module holds: `F.conv2d(x, self.w["conv1"])` in a forward (the root's, a
+    container's) is a layer of the network too. Its row is named by the call ("conv2d()"; JSON name
+    "conv2d-1", numbered as torchsummary numbers) and carries the parameters first used there."""
+    base = f"{op.module}.{op.name}" if op.module else op.name
+    seen[base] = seen.get(base, 0) + 1
+    kernel = tuple(op.attrs["kernel"]) if "kernel" in op.attrs else None
+    return SummaryRow(f"{base}-{seen[base]}", f"{op.name}()", op.module.split(".", 1)[0],
+                      tuple(shapes[v] for v in op.inputs if v in shapes), (op.out_shape,), op.param_numel, op.macs,
+                      kernel)
 
 
 def _value_shapes(trace: Trace) -> dict:
@@ -152,7 +175,7 @@ def groups_with_several_rows(rows) -> frozenset:
     names: dict = {}
     for r in rows:
         names.setdefault(r.group, set()).add(r.name)
-    return frozenset(g for g, n in names.items() if len(n) > 1)
+    return frozenset(g for g, n in names.items() if len(n) > 1 and g)     # "": layers the root's forward calls
 
 
 def spec_headers(spec) -> frozenset:

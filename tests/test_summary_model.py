@@ -125,8 +125,10 @@ def test_json_has_the_documented_keys(cli):
 
 def test_json_lists_several_outputs_as_a_list_of_lists():
     data = json.loads(archcheck.summary("tests/subjects/two_stream.py:TwoStream", (3, 8, 8)).to_json())
-    split, left, right, head = data["rows"]
+    split, left, right, pool, head = data["rows"]
     assert split["output_shape"] == [[-1, 2, 8, 8], [-1, 1, 8, 8]] and split["type"] == "SplitStem"
+    # features.mean((2, 3)) in the root's forward: a global average pool, listed by its call
+    assert (pool["name"], pool["type"], pool["output_shape"], pool["params"]) == ("mean-1", "mean()", [-1, 8], 0)
     assert left["output_shape"] == [-1, 6, 8, 8] and head["output_shape"] == [-1, 4]
     # left 2·6·9 + 6, right 1·2·9 + 2, head 8·4 + 4; the features returned first are on the main path
     assert data["totals"]["params"] == (2 * 6 * 9 + 6) + (1 * 2 * 9 + 2) + (8 * 4 + 4)
@@ -161,9 +163,16 @@ def test_columns_and_max_depth(cli):
     assert _totals(out)["Total params"] == f"{STEM + MIXED1 + MIXED2 + AUX + FC:,}"
 
 
-def test_functional_model_has_no_rows_but_its_totals():
+def test_functional_model_lists_the_layers_its_forward_calls():
     s = archcheck.summary(FUNCTIONAL, (3, 16, 16))
-    assert s.rows == ()     # no layer modules: every op runs in the root's forward
+    # no layer modules: every op runs in the root's forward, each layer op is a row named by its call
+    assert [(r.name, r.type, r.output_shapes, r.params, r.macs) for r in s.rows] == [
+        ("conv2d-1", "conv2d()", ((1, 8, 16, 16),), 8 * 3 * 9, 8 * 16 * 16 * 27),
+        ("max_pool2d-1", "max_pool2d()", ((1, 8, 8, 8),), 0, 0),
+        ("conv2d-2", "conv2d()", ((1, 16, 8, 8),), 16 * 8 * 9, 16 * 8 * 8 * 72),
+        ("mean-1", "mean()", ((1, 16),), 0, 0),
+        ("linear-1", "linear()", ((1, 5),), 5 * 16 + 5, 5 * 16)]
+    assert sum(r.params for r in s.rows) == s.total_params and sum(r.macs for r in s.rows) == s.macs
     # conv1 8·3·9, conv2 16·8·9, fc 5·16 + bias 5
     assert s.total_params == 8 * 3 * 9 + 16 * 8 * 9 + 5 * 16 + 5
     # conv1 at 16×16, conv2 after a 2×2 pool at 8×8, fc on the mean; the feature map is on the main path

@@ -70,13 +70,15 @@ def _intro(s: Summary, quote) -> str:
     aux = ("so auxiliary heads are listed where they run" if s.model is None else
            "so auxiliary heads are listed where they run (the main output is the one with the longest "
            "weight-layer path; the paths to the others are the auxiliary heads)")
+    called = (", and a layer a forward calls as a function is a row of its own, named by the call (conv2d())"
+              if any(r.called for r in s.rows) else "")
     cols = ""
     if "mult_adds" in s.columns:
-        cols += (" Mult-Adds are the multiply-adds of a layer's own ops (ops in no listed module are in the "
-                 "totals only).")
+        cols += (" Mult-Adds are the multiply-adds of a layer's own ops (a product of two activations in no "
+                 "listed module counts in the totals only).")
     return (f"{what}. One {shape} (C×H×W) input traced in training mode, {aux}; -1 is the batch dimension. "
             f"Param # counts the parameters a layer holds itself (weights, biases, batch-norm scale and shift), "
-            f"each once; containers are not listed.{cols} Totals count every parameter once; {MACS}.")
+            f"each once; containers are not listed{called}.{cols} Totals count every parameter once; {MACS}.")
 
 
 MACS = ("MACs are multiply-adds per image, of convolutions, linear layers and matrix products (FLOPs ≈ 2 × "
