@@ -58,7 +58,8 @@ class SummaryRow:
 
     @property
     def layer(self) -> str:
-        return display_name(self.type)
+        # a container (listed only at --max-depth) says which one it is: "Sequential (features)"
+        return f"{self.type} ({self.name})" if self.type in CONTAINERS else display_name(self.type)
 
     @property
     def called(self) -> bool:

@@ -12,6 +12,7 @@ import json
 import pytest
 
 import archcheck
+from torch import nn
 
 from .conftest import ROOT
 
@@ -230,3 +231,18 @@ def test_a_model_that_fails_on_the_given_input_is_one_line(cli):
                           "pass on a 1×3×224×224 input (the given input) failed: RuntimeError: linear: an input of shape "
                           f"[1, {128 * 36 * 36}] does not fit a weight of shape [1024, 2048]")
     assert "Traceback" not in err
+
+
+def test_a_container_at_the_depth_limit_says_which_one_it_is():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+            self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+
+        def forward(self, x):
+            return self.classifier(self.features(x))
+
+    s = archcheck.summary(Net, (3, 8, 8), max_depth=1)
+    # features: 4·3·9 + 4 = 112 parameters; classifier: 144·2 + 2 = 290
+    assert [(r.layer, r.params) for r in s.rows] == [("Sequential (features)", 112), ("Sequential (classifier)", 290)]
