@@ -165,3 +165,16 @@ def test_text_report_shows_a_cells_line_breaks_as_semicolons(cli):
     assert code == 1 and "<br>" not in out
     assert "[mismatch] conv4_x: 5 blocks where the paper has 6; so the table's cells differ: 50-layer " \
            "[1×1, 256; 3×3, 256; 1×1, 1024] ×6 → " in out
+
+
+def test_a_moved_downsampling_is_two_stride_changes():
+    # The stride 2 of row 12 (dw6, 28 -> 14) moved to row 14 (the first of the five 14×14 pairs): as
+    # many grid reductions as the paper, one layer later. Read stage by stage, that was an extra layer
+    # before the reduction and a missing one after it; it is two strides, and what they do to sizes.
+    code, mine, _, _ = check("mobilenet_v1", C + "mobilenet.py:MobileNetTutorial", "--model-arg", "late_downsample=true")
+    assert code == 1
+    assert [(row, m.split("; ")[0]) for s, row, _, m in mine if s == "mismatch"] == [
+        ("dw6", "dw6: convolution 3×3 with stride 1, paper 2"),
+        ("dw6", "dw6: convolution 3×3 gives 28×28, paper 14×14"),
+        ("pw6", "pw6: input 28×28×256, paper 14×14×256 (from the rows before)"),
+        ("dw7", "dw7: convolution 3×3 with stride 2, paper 1")]

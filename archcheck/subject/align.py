@@ -253,13 +253,30 @@ def align_chain(R: list[Unit], S: list[Unit], m: Matcher) -> Chain:
     """Align two chains (a main chain, an auxiliary head) stage by stage."""
     out = Chain(0.0, [], [], set(), {})
     i0 = j0 = 0
-    for i, j in _anchor_pairs(R, S, m) + [(len(R), len(S))]:
+    for i, j in _moved_anchors_dropped(_anchor_pairs(R, S, m)) + [(len(R), len(S))]:
         _align_stage(R[i0:i], S[j0:j], m, out)
         if i < len(R):
             out.cost += min(CHANGE_CAP, m.cost(R[i], S[j]))
             out.pairs.append((R[i], S[j]))
         i0, j0 = i + 1, j + 1
     out.pairs = _repeats(out)
+    return out
+
+
+def _moved_anchors_dropped(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The anchor pairs, without those whose stages on either side differ in length by opposite amounts
+    (one more unit before the reduction, one fewer after it): the reduction moved (a stride-2 on another
+    layer than the paper's), and the two stages are aligned as one, so that the layers are paired with
+    a stride change each instead of an extra layer in one stage and a missing one in the next."""
+    out: list = []
+    prev = (-1, -1)
+    for k, (i, j) in enumerate(pairs):
+        nxt = pairs[k + 1] if k + 1 < len(pairs) else None
+        before = (j - prev[1]) - (i - prev[0])
+        if nxt is not None and before and before + (nxt[1] - j) - (nxt[0] - i) == 0:
+            continue       # merged with the next stage; the previous kept anchor bounds it
+        out.append((i, j))
+        prev = (i, j)
     return out
 
 
@@ -314,7 +331,8 @@ def _align_stage(R, S, m: Matcher, out: Chain) -> None:
     for skel, _, n in rs:
         count_s[(skel, n)] = count_s.get((skel, n), 0) + 1
     where_s = {(skel, n): b for b, (skel, _, n) in enumerate(rs)}
-    layers = {u.skel for u in R if not u.weightless}   # weightless ops move about freely: never anchors
+    # weightless ops move about freely: never anchors; nor a reduction inside a stage (one that moved)
+    layers = {u.skel for u in R if not u.weightless and not u.reduces}
     candidates = [(a, where_s[(skel, n)]) for a, (skel, _, n) in enumerate(rr)
                   if skel in layers and count_r[(skel, n)] == 1 and count_s.get((skel, n)) == 1]
     i0 = j0 = 0
