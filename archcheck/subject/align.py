@@ -17,7 +17,9 @@ input to the main output and along each auxiliary head. Then:
    a global pool) are anchors, paired in order when both chains have as many and otherwise by a small
    alignment of the anchors alone (there are few: each one at least halves the grid). Nothing is paired
    across a pair of anchors, so a surplus block of one stage can never be paired with a module of
-   another, and each stage is aligned on its own.
+   another, and each stage is aligned on its own. One exception: when the stages on either side of an
+   anchor differ in length by opposite amounts (a layer more before it, one fewer after), the reduction
+   moved to another layer, and the two stages are aligned as one (a stride change on each layer).
 3. Runs and exact anchors within a stage. Consecutive units with the same skeleton form runs; a run
    whose (skeleton, length) occurs exactly once on each side is paired element by element without any
    search (patience-diff anchoring: the longest chain of such pairs in order). Only the gaps between
