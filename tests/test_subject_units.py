@@ -239,3 +239,29 @@ def test_depthwise_and_pointwise_are_one_layer_with_decorations_between_and_afte
     [unit] = _side(DwPw).main
     assert describe(unit) == "separable convolution 3×3 (8 → 16 channels, depth multiplier 1)"
     assert [op.kind for op in unit.mid] == ["norm", "act"] and [op.kind for op in unit.deco] == ["act"]
+
+
+def test_scale_factor_reads_products_and_quotients_alike():
+    import torch
+    from torch import nn
+
+    from archcheck.subject.units import scale_factor
+    from archcheck.trace import trace_model
+
+    class Scales(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("s", torch.tensor(0.17))
+
+        def forward(self, x):
+            a = x * 0.17            # the residual scale as the TF-slim ports write it
+            b = x / (1 / 0.17)      # the same scale, written as a quotient
+            c = 0.5 * x
+            d = x / 2.0             # 0.5
+            e = x * self.s          # a tensor: its value is not known on the meta device
+            return a + b + c + d + e
+
+    ops = [op for op in trace_model(Scales(), (2, 3, 3)).ops if op.kind == "mul"]
+    factors = [scale_factor(op) for op in ops]
+    assert factors[0] == 0.17 and abs(factors[1] - 0.17) < 1e-12 and factors[2:4] == [0.5, 0.5]
+    assert factors[4] is None and len(factors) == 5

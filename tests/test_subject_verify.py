@@ -360,3 +360,23 @@ def test_every_build_read_as_someone_elses_model_has_no_finding(name, variant):
     trace = trace_model(build_model(spec, device="meta"), spec.input, train=True)
     report = subject_report(spec, trace, "the build", "build_model(spec)")
     assert [f.message for f in report.findings if f.status in ("mismatch", "warning")] == []
+
+
+def test_biases_alone_do_not_fail_a_parameter_claim():
+    # torchvision-style Inception-v3 with a bias on each of its 96 convs (94, and 2 in the aux head): warnings only. Its parameter claim
+    # ("less than 25M", erratum params-25M-aux: the release's 27,161,264 with the aux head) is judged with
+    # the build's biases in place of the model's, as the counts are: still the erratum's number exactly.
+    import torch
+    from torch import nn
+
+    from archcheck.subject.load import load_model
+
+    model = load_model("tests/subjects/inception_v3_torchvision_style.py:Inception3")
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d) and m.bias is None]
+    for conv in convs:
+        conv.bias = nn.Parameter(torch.zeros(conv.out_channels, device="meta"))
+    report = verify_model(load_spec("inception_v3"), model)
+    assert report.ok and not [f for f in report.findings if f.status == "mismatch"]
+    assert len(convs) == 96 and report.totals.params == 27_161_264 + sum(c.out_channels for c in convs)
+    claim = next(c for c in report.claims if c.id == "params-25M")
+    assert (claim.status, claim.measured) == ("known", "27,161,264")

@@ -255,7 +255,7 @@ def align_chain(R: list[Unit], S: list[Unit], m: Matcher) -> Chain:
     """Align two chains (a main chain, an auxiliary head) stage by stage."""
     out = Chain(0.0, [], [], set(), {})
     i0 = j0 = 0
-    for i, j in _moved_anchors_dropped(_anchor_pairs(R, S, m)) + [(len(R), len(S))]:
+    for i, j in _moved_anchors_dropped(R, S, _anchor_pairs(R, S, m)) + [(len(R), len(S))]:
         _align_stage(R[i0:i], S[j0:j], m, out)
         if i < len(R):
             out.cost += min(CHANGE_CAP, m.cost(R[i], S[j]))
@@ -265,17 +265,21 @@ def align_chain(R: list[Unit], S: list[Unit], m: Matcher) -> Chain:
     return out
 
 
-def _moved_anchors_dropped(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The anchor pairs, without those whose stages on either side differ in length by opposite amounts
-    (one more unit before the reduction, one fewer after it): the reduction moved (a stride-2 on another
+def _moved_anchors_dropped(R, S, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The anchor pairs, without those whose stages on either side differ in layers by opposite amounts
+    (one more layer before the reduction, one fewer after it): the reduction moved (a stride-2 on another
     layer than the paper's), and the two stages are aligned as one, so that the layers are paired with
-    a stride change each instead of an extra layer in one stage and a missing one in the next."""
+    a stride change each instead of an extra layer in one stage and a missing one in the next. Weightless
+    ops (a transform_input's scaling) do not count."""
+    def layers(units, a, b):
+        return sum(1 for u in units[a:b] if not u.weightless)
+
     out: list = []
     prev = (-1, -1)
     for k, (i, j) in enumerate(pairs):
         nxt = pairs[k + 1] if k + 1 < len(pairs) else None
-        before = (j - prev[1]) - (i - prev[0])
-        if nxt is not None and before and before + (nxt[1] - j) - (nxt[0] - i) == 0:
+        before = layers(S, prev[1] + 1, j) - layers(R, prev[0] + 1, i)
+        if nxt is not None and before and before + layers(S, j + 1, nxt[1]) - layers(R, i + 1, nxt[0]) == 0:
             continue       # merged with the next stage; the previous kept anchor bounds it
         out.append((i, j))
         prev = (i, j)
@@ -285,10 +289,11 @@ def _moved_anchors_dropped(pairs: list[tuple[int, int]]) -> list[tuple[int, int]
 def _anchor_pairs(R, S, m: Matcher) -> list[tuple[int, int]]:
     ra = [i for i, u in enumerate(R) if u.reduces]
     sa = [j for j, u in enumerate(S) if u.reduces]
-    if len(ra) == len(sa):
+    if len(ra) == len(sa) and all(R[i].kind == S[j].kind for i, j in zip(ra, sa)):
         return list(zip(ra, sa))
-    # Unequal numbers of grid reductions: align the anchors alone (few), by kind, channels and how much
-    # each one shrinks the grid.
+    # Otherwise align the anchors alone (few), by kind, channels and how much each one shrinks the grid:
+    # a stride moved from the first conv to a later one is a reduction missing and one extra, not a conv
+    # paired with a pool and that pool with a conv.
     A = [_Anchor(R[i], i) for i in ra]
     B = [_Anchor(S[j], j) for j in sa]
     _, plan = _dp(A, B, _AnchorCost(m))
@@ -307,6 +312,9 @@ class _AnchorCost:
 
     def cost(self, a: _Anchor, b: _Anchor) -> float:
         c = min(CHANGE_CAP, self.m.cost(a.unit, b.unit))
+        # a reduction of another kind (a strided conv for a pool) pairs where it stands, never by shifting
+        # two anchors: the kind term makes two such pairs dearer than a missing and an extra anchor
+        c += INDEL * (a.unit.kind != b.unit.kind) / 2
         return c + CHANGE * (out_channels(a.unit) != out_channels(b.unit)) + CHANGE * (a.unit.shrink != b.unit.shrink)
 
     def indel(self, a: _Anchor) -> float:
@@ -326,6 +334,11 @@ def _runs(units: list[Unit]) -> list[tuple[int, int, int]]:
 
 
 def _align_stage(R, S, m: Matcher, out: Chain) -> None:
+    if any(u.reduces for u in R) or any(u.reduces for u in S):
+        # two stages aligned as one around a reduction that moved: the layers next to it have exchanged
+        # their strides, so exact anchors would pair a layer with its neighbour; the whole stretch is searched
+        _align_gap(R, S, m, out)
+        return
     rr, rs = _runs(R), _runs(S)
     count_r, count_s = {}, {}
     for skel, _, n in rr:
@@ -333,8 +346,7 @@ def _align_stage(R, S, m: Matcher, out: Chain) -> None:
     for skel, _, n in rs:
         count_s[(skel, n)] = count_s.get((skel, n), 0) + 1
     where_s = {(skel, n): b for b, (skel, _, n) in enumerate(rs)}
-    # weightless ops move about freely: never anchors; nor a reduction inside a stage (one that moved)
-    layers = {u.skel for u in R if not u.weightless and not u.reduces}
+    layers = {u.skel for u in R if not u.weightless}   # weightless ops move about freely: never anchors
     candidates = [(a, where_s[(skel, n)]) for a, (skel, _, n) in enumerate(rr)
                   if skel in layers and count_r[(skel, n)] == 1 and count_s.get((skel, n)) == 1]
     i0 = j0 = 0

@@ -20,7 +20,7 @@ from ..compare import fmt_shape_hwc
 from ..spec.expansion import repeat_count
 from ..report import MISMATCH, WARNING
 from .align import Alignment, is_replacement, merge_of, split_channels
-from .units import Unit, entry, grid, grid_on, layer_attrs, spatial
+from .units import Unit, entry, grid, grid_on, layer_attrs, scale_factor, spatial
 
 
 @dataclass
@@ -95,7 +95,7 @@ def describe(u: Unit, channels: bool = True) -> str:
     if u.kind == "norm":
         return f"{op.attrs.get('norm', '')} norm"
     if u.kind == "scale":
-        return f"scaling by {op.attrs.get('scalar')}"
+        return _scaling(op)
     return op.name
 
 
@@ -425,8 +425,8 @@ class Differ:
             self.warn(row, where, ("lrn", "~"))
         elif r.kind == "act" and activation_name(r.main) != activation_name(s.main):
             self.warn(row, where, ("function", activation_name(s.main), activation_name(r.main)))
-        elif r.kind == "scale" and a.get("scalar") != b.get("scalar"):
-            self.warn(row, where, ("scale", str(b.get("scalar")), str(a.get("scalar"))))
+        elif r.kind == "scale" and not _same_factor(scale_factor(r.main), scale_factor(s.main)):
+            self.warn(row, where, ("scale", _factor(s.main), _factor(r.main)))
         elif r.kind == "norm":
             self.eps(row, where, r.main, s.main, describe(r))
 
@@ -513,11 +513,11 @@ def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_
 
 
 def run_differences(spec, a: Alignment) -> list[Diff]:
-    """One difference per printed row whose runs of repeated blocks have other counts than the build's.
+    """One mismatch per printed row whose runs of repeated blocks have other counts than the build's.
 
-    `paper` is the count the table prints when it prints one ("5 x Inception-resnet-A"), else the
-    build's; `measured` the subject's. Whether it is a mismatch is decided against the printed cell
-    (report.py): a count the paper prints is right, whatever the spec's build has."""
+    The model is checked against the build asked for: `paper` is the build's count, `measured` the
+    subject's; where the table prints another count ("5 x Inception-resnet-A", a release building 10),
+    the message says so, so that a model written from the table learns why it differs."""
     rows = {r.name: r for r in spec.rows}
     active = [r for r in spec.rows if all(c.holds(spec.options) for c in r.when)]
     hosts: dict = {}          # printed row (or a run's first row) -> what its runs add up to
@@ -543,11 +543,25 @@ def run_differences(spec, a: Alignment) -> list[Diff]:
         build = sum(repeat_count(r, spec.options) or 1 for r in active if r.paper_row == host and not r.transition)
         build = build or e["ref"]
         printed = printed_repeats(spec, host)
-        paper = printed if printed is not None else build
         measured = build + e["delta"]
-        out.append(Diff(host, "", MISMATCH, f"{measured} {e['noun']} where the paper has {paper}", str(paper),
+        where = (f"the paper has {build}" if printed in (None, build) else
+                 f"the spec's build has {build} (the paper prints {printed})")
+        out.append(Diff(host, "", MISMATCH, f"{measured} {e['noun']} where {where}", str(build),
                         str(measured), field="repeats", covers=tuple(e["names"])))
     return out
+
+
+def _factor(op) -> str:
+    f = scale_factor(op)
+    return f"{f:.6g}" if f is not None else "a tensor (a parameter or buffer)"
+
+
+def _scaling(op) -> str:
+    return f"scaling by {_factor(op)}"
+
+
+def _same_factor(a, b) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(a), abs(b))
 
 
 def block_noun(template: str, plural: bool = False) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..compare import compare_claims, compare_rows, unused_errata_findings
 from ..measure import RowMeasure, measure_rows, value_shapes
 from ..pipeline import network_totals, trace_spec
-from ..report import KNOWN, MISMATCH, Finding, Report, RowResult
+from ..report import MISMATCH, Finding, Report, RowResult
 from ..trace import Trace
 from .align import Alignment, align
 from .differences import Diff, printed_repeats, row_differences
@@ -63,8 +63,10 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
             previous = row.name
     row_results, cells, comparer = compare_rows(spec, measures, foreign=True, other_grid=not same_grid)
     diffs, cells = _repeat_counts(spec, diffs, cells)
-    totals = network_totals(sub_trace, [sub_trace.ops[i] for i in sorted(a.aux_ops)], a.main_out)
-    claims, claim_findings = compare_claims(spec, totals, comparer)
+    sub_aux = [sub_trace.ops[i] for i in sorted(a.aux_ops)]
+    totals = network_totals(sub_trace, sub_aux, a.main_out)
+    ref_aux = [op for r in spec.rows if r.aux and r.name in ref_spans for op in ref_spans[r.name].ops]
+    claims, claim_findings = compare_claims(spec, _judged(totals, sub_trace, sub_aux, ref_trace, ref_aux), comparer)
     findings, covers = _findings(spec, diffs)
     notes = _notes(sub_trace, a, constructed)
     not_compared = "" if same_grid else (
@@ -95,20 +97,29 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
                   [e.id for e in spec.errata if e.id not in applied], strict, notes, not_compared=not_compared)
 
 
+def _not_weights(trace: Trace, aux) -> tuple[int, int]:
+    """Parameters that are not conv/linear weights (biases, normalization): (all, without the aux heads)."""
+    every = trace.total_params - sum(op.weights for op in trace.ops)
+    return every, every - sum(op.param_numel - op.weights for op in aux)
+
+
+def _judged(totals, sub_trace: Trace, sub_aux, ref_trace: Trace, ref_aux):
+    """The subject's totals as its parameter claims are judged: in the paper's convention, its biases and
+    normalization parameters (warnings, not mismatches) replaced by the spec's build's, so that "less than
+    25M parameters" fails for a model whose weights differ, never for its biases alone."""
+    from dataclasses import replace
+
+    (sub_all, sub_main), (ref_all, ref_main) = _not_weights(sub_trace, sub_aux), _not_weights(ref_trace, ref_aux)
+    return replace(totals, params=totals.params - sub_all + ref_all,
+                   params_without_aux=totals.params_without_aux - sub_main + ref_main)
+
+
 def _repeat_counts(spec, diffs: list[Diff], cells: list[Finding]) -> tuple[list[Diff], list[Finding]]:
-    """A repeat count the table prints decides: the subject's count agreeing with it (or with a declared
-    erratum) is no structural finding; disagreeing, the run's finding replaces the cell's."""
+    """A run whose count differs from the build's is one finding (run_differences); it replaces the
+    finding of the row's printed count cell ("5×Inception"), whatever that cell says."""
     label = next((c.name for c in spec.columns if c.kind == "label"), None)
-    by_cell = {(c.row, c.field): c for c in cells}
-    kept, drop = [], set()
-    for d in diffs:
-        if d.field == "repeats" and printed_repeats(spec, d.row) is not None:
-            cell = by_cell.get((d.row, label))
-            if cell is None or cell.status == KNOWN:
-                continue
-            drop.add(id(cell))
-        kept.append(d)
-    return kept, [c for c in cells if id(c) not in drop]
+    counted = {d.row for d in diffs if d.field == "repeats" and printed_repeats(spec, d.row) is not None}
+    return diffs, [c for c in cells if not (c.row in counted and c.field == label)]
 
 
 def _findings(spec, diffs: list[Diff]) -> tuple[list[Finding], dict]:
@@ -188,5 +199,6 @@ def _notes(trace: Trace, a: Alignment, constructed: str) -> list[str]:
         notes.append("Some long stretches of layers had no exact counterpart in the spec's build and were paired "
                      "in order without searching for the best alignment; findings there may be off by a layer.")
     notes.append(f"Counts are judged in the paper's convention (conv/linear weights, multiply-adds). The model's "
-                 f"{biases:,} bias and {norms:,} normalization parameters are in 'params (all)' and not judged.")
+                 f"{biases:,} bias and {norms:,} normalization parameters are in 'params (all)' and not judged (parameter "
+                 f"claims are judged with the spec's build's in their place).")
     return notes

@@ -207,6 +207,16 @@ _TIMES = {"mul", "__mul__", "__rmul__", "mul_", "__imul__", "div", "__truediv__"
 _PLUS = {"add", "__add__", "__radd__", "add_", "__iadd__", "sub", "__sub__", "sub_", "__isub__"}
 
 
+def scale_factor(op: Op) -> float | None:
+    """What a scaling op multiplies by: the scalar of `x * 0.17` (and of torch.add's alpha, which the trace
+    records as a product), one over that of `x / (1 / 0.17)`; None when it is not a product with a
+    number (a tensor scale: a parameter or buffer, unknown on the meta device)."""
+    c = op.attrs.get("scalar")
+    if op.kind != "mul" or not isinstance(c, (int, float)) or isinstance(c, bool):
+        return None
+    return (1 / c if c else None) if "div" in op.name else c
+
+
 def changes_nothing(op: Op) -> bool:
     """An op whose output equals its input: x * 1.0, x + 0, a pool that keeps the size, dropout(p=0)."""
     a = op.attrs
