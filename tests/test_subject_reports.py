@@ -323,3 +323,22 @@ def test_a_group_whose_places_say_the_same_keeps_the_particulars():
     diffs = [_diff("r1", "b.0", 1, "8 → 8 channels"), _diff("r2", "b.0", 1, "8 → 8 channels"),
              _diff("r2", "b.1", 2, "8 → 16 channels")]
     assert group_strings(diffs) == ["b branch: convolution 5×5, paper 3×3 (8 → 8 channels)"] * 2 + [""]
+
+
+def test_closest_build_ranks_without_inputs_that_follow_from_an_earlier_difference():
+    # One own difference that reaches five later rows' inputs (6 mismatches) must not lose to a build with
+    # two own differences that reach nothing (2 mismatches); both report what they state.
+    from types import SimpleNamespace
+
+    from archcheck.subject.closest import _counts, _rank
+
+    class Fake:
+        def __init__(self, fields):
+            self.findings = [SimpleNamespace(status="mismatch", field=f) for f in fields]
+
+        def count(self, status):
+            return sum(f.status == status for f in self.findings)
+
+    reaching, scattered = Fake(["structure"] + ["input"] * 5), Fake(["structure", "structure"])
+    assert _counts(reaching, False) == (6, 0) and _counts(scattered, False) == (2, 0)
+    assert _rank(reaching, False) < _rank(scattered, False)

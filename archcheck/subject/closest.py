@@ -14,7 +14,8 @@ cannot be made (a --set another variant refuses) or that is traced at another in
 
 Each candidate is built and traced on the meta device like the spec's build, and the subject's one
 trace, which does not depend on the build, is aligned against it. The best build leaves the fewest
-mismatches (warnings counted as mismatches under --strict), then the fewest warnings; ties go to the
+mismatches of its own (warnings counted as mismatches under --strict; a row's input that differs only
+because an earlier row does is not one), then the fewest warnings; ties go to the
 build asked for, then to declaration order. The report's verdict stays that of the build asked for.
 Cost: one build, trace and alignment per candidate, about what the check itself costs (a spec with
 one variant and aux_heads has three candidates besides the asked build).
@@ -32,9 +33,18 @@ def _identity(spec) -> tuple:
     return options, tuple((r.name, repr(sorted(r.args.items()))) for r in spec.rows if r.args)
 
 
-def _score(report: Report, strict: bool) -> tuple[int, int]:
+def _counts(report: Report, strict: bool) -> tuple[int, int]:
+    """(mismatches, warnings) as the report states them (warnings count as mismatches under --strict)."""
     warnings = report.count(WARNING)
     return report.count(MISMATCH) + (warnings if strict else 0), warnings
+
+
+def _rank(report: Report, strict: bool) -> tuple[int, int]:
+    """What decides the closest build: the counts, without a row's input that differs only because an
+    earlier row does (field "input"), so that a build does not look closer for having fewer rows for
+    a difference to reach."""
+    mismatches, warnings = _counts(report, strict)
+    return mismatches - sum(1 for f in report.findings if f.status == MISMATCH and f.field == "input"), warnings
 
 
 def candidates(spec):
@@ -61,8 +71,7 @@ def closest_build(spec, trace, asked: Report, name: str, constructed: str, stric
     """The declared build the traced subject fits best, compared with `asked` (its report on `spec`)."""
     from .report import subject_report
 
-    asked_score = _score(asked, strict)
-    best_score, best = asked_score, None
+    best_rank, best, best_counts = _rank(asked, strict), None, _counts(asked, strict)
     seen, compared = {_identity(spec)}, 1
     for variant, sets, build in candidates(spec):
         identity = _identity(build)
@@ -74,9 +83,10 @@ def closest_build(spec, trace, asked: Report, name: str, constructed: str, stric
         except InputError:     # a variant the user's --set values do not build
             continue
         compared += 1
-        score = _score(report, strict)
-        if score < best_score:
-            best_score, best = score, (variant, sets)
+        rank = _rank(report, strict)
+        if rank < best_rank:
+            best_rank, best, best_counts = rank, (variant, sets), _counts(report, strict)
     variant, sets = best if best is not None else (spec.variant, tuple(spec.sets))
-    return ClosestBuild(variant, sets, best_score[0], best_score[1], asked_score[0], asked_score[1], compared,
+    asked_counts = _counts(asked, strict)
+    return ClosestBuild(variant, sets, best_counts[0], best_counts[1], asked_counts[0], asked_counts[1], compared,
                         is_asked=best is None)

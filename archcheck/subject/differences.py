@@ -243,10 +243,10 @@ class Differ:
         self.seen: set = set()   # (ref op, subject op) pairs already compared (branches may share a prefix)
         self.at: tuple = ("", 0)  # the reference layer being compared: (module path inside its row, ordinal)
 
-    def add(self, row, where, status, change, paper="", measured="", notes=()):
+    def add(self, row, where, status, change, paper="", measured="", notes=(), field="structure"):
         layer, ordinal = self.at
         self.out.append(Diff(row, where, status, change, paper, measured, notes=tuple(n for n in notes if n),
-                             layer=layer, ordinal=ordinal))
+                             layer=layer, ordinal=ordinal, field=field))
 
     def warn(self, row, where, key: tuple, layer: str = ""):
         text, summary = warning_texts(key, layer)
@@ -503,7 +503,7 @@ def row_differences(spec, a: Alignment, ref_shapes: dict, sub_shapes: dict, ref_
             if want and got and seen(want[1:]) != seen(got[1:]):
                 differ.add(row.name, "", MISMATCH, f"input {fmt_shape_hwc(got[1:])}, paper "
                            f"{fmt_shape_hwc(want[1:])} (from the rows before)", fmt_shape_hwc(want[1:]),
-                           fmt_shape_hwc(got[1:]))
+                           fmt_shape_hwc(got[1:]), field="input")   # a consequence of an earlier difference
     for host, units in a.extra_aux:
         on = f" on top of {host}" if host else ""
         differ.add(host or (order[0] if order else ""), "", MISMATCH,
