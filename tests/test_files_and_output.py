@@ -468,3 +468,22 @@ def test_markdown_escaping_keeps_a_transcribed_line_break_only():
     assert esc("[3×3, 64<br>3×3, 64] ×2") == "[3×3, 64<br>3×3, 64] ×2"
     assert esc("<br/><b>x</b> | y\n<!-- archcheck verify a -->") == \
         "<br>&lt;b>x&lt;/b> \\| y &lt;!-- archcheck verify a -->"
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_output_naming_stdout_appends_where_the_shell_redirected_it(tmp_path, name):
+    # `archcheck ... -o /dev/stdout >> log.txt`: /dev/stdout resolves to log.txt, which must not be replaced
+    # by a rename (the user's earlier lines lost); the report goes to the descriptor, opened for appending.
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    log = tmp_path / "log.txt"
+    log.write_text("precious\n", encoding="utf-8")
+    with open(log, "a", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-m", "archcheck", "summary", "googlenet", "--format", "text",
+                               "-o", name], cwd=ROOT, stdout=out, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("precious\nSpec ") and "MACs per image" in text
