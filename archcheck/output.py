@@ -32,6 +32,15 @@ def json_printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def output_file(value: str) -> str:
+    """argparse type of --output: a name (an empty one would silently mean stdout)."""
+    import argparse
+
+    if not value.strip():
+        raise argparse.ArgumentTypeError("expected a file name, found an empty string")
+    return value
+
+
 def refuse_overwriting_inputs(output: str | None, inputs: dict, option: str = "--output") -> None:
     """An output that is one of the run's inputs ({what: path}, compared with os.path.samefile) is bad
     usage: writing it would destroy the input."""

@@ -367,6 +367,10 @@ def _edit_while_running(tmp_path, monkeypatch):
 
 
 USAGE_CASES = [
+    UsageCase("output-empty", "--output with an empty name", "`verify tiny.yaml -o ''`",
+              ("verify", "tiny.yaml", "-o", ""),
+              "argument --output/-o: expected a file name, found an empty string (see archcheck verify --help)",
+              (("tiny.yaml", "TINY"),)),
     UsageCase("output-is-the-spec", "--output naming an input of the run", "`verify spec.yaml -o spec.yaml`",
               ("verify", "spec.yaml", "-o", "spec.yaml"),
               "--output: spec.yaml is the spec, an input of this run; expected another file for the output",
@@ -487,3 +491,9 @@ def test_output_naming_stdout_appends_where_the_shell_redirected_it(tmp_path, na
     assert done.returncode == 0, done.stderr
     text = log.read_text(encoding="utf-8")
     assert text.startswith("precious\nSpec ") and "MACs per image" in text
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/full"])
+def test_readme_of_an_endless_device_is_bad_input(cli, device):
+    code, out, err = cli("readme", device)
+    assert (code, out) == (2, "") and "cannot read: more than 20,000,000 characters" in err
