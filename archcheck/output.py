@@ -55,6 +55,17 @@ def refuse_overwriting_inputs(output: str | None, inputs: dict, option: str = "-
                                                               "expected another file for the output")])
 
 
+def _imported_sources() -> dict:
+    """{what: path} of every Python file this run imported: a --model file's helpers (`from blocks import
+    Inception`) are its inputs too, and a report written over one would destroy the user's code."""
+    out = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            out[f"the source of the module {name}"] = path
+    return out
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -154,6 +165,7 @@ def emit(text: str, output: str | None, json: bool = False) -> None:
     text = printable(text)
     if output:
         from .fsutil import write_atomic
+        refuse_overwriting_inputs(output, _imported_sources())
         write_atomic(output, text)
     else:
         write_stdout(text, json)

@@ -379,6 +379,15 @@ USAGE_CASES = [
               ("verify", "tiny.yaml", "--model", "net.py:Net", "-o", "net.py"),
               "--output: net.py is the --model file, an input of this run; expected another file for the output",
               (("tiny.yaml", "TINY"), ("net.py", "import torch\n"))),
+    UsageCase("output-is-a-helper", "--output naming a file the --model file imports",
+              "`summary --model net.py:Net --input 3x8x8 -o blocks.py`",
+              ("summary", "--model", "net.py:Net", "--input", "3x8x8", "-o", "blocks.py"),
+              "--output: blocks.py is the source of the module blocks, an input of this run; expected another "
+              "file for the output",
+              (("blocks.py", "from torch import nn\n\n\ndef block():\n    return nn.Conv2d(3, 4, 3)\n"),
+               ("net.py", "from torch import nn\n\nfrom blocks import block\n\n\nclass Net(nn.Module):\n"
+                          "    def __init__(self):\n        super().__init__()\n        self.c = block()\n\n"
+                          "    def forward(self, x):\n        return self.c(x)\n"))),
     UsageCase("report-name-clash", "two specs with one report name", "`report a/tiny.yaml b/tiny.yaml`",
               ("report", "a/tiny.yaml", "b/tiny.yaml"),
               "b/tiny.yaml: its report would be tiny.md, as the report of a/tiny.yaml is; expected specs with "
