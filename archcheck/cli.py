@@ -12,6 +12,8 @@ import importlib
 import os
 import sys
 
+from .output import output_file
+
 EXIT_OK, EXIT_MISMATCH, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
@@ -26,7 +28,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a build option (num_classes=10) or a row's value (inception_3a.n5x5=48); "
                         "repeatable, applied in order after --variant")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument("--output", "-o", metavar="FILE", type=output_file,
+                   help="write the report to FILE (atomically) instead of stdout")
     p.add_argument("--debug", action="store_true", help="show tracebacks (internal errors, --model failures)")
 
 

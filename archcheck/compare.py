@@ -115,10 +115,10 @@ def _patch(col, parsed, m) -> Observed:
     if m.patch is None:
         return Observed(False, "no conv or pool")
     k, s = m.patch
-    shown = f"{k[0]}×{k[1]}/{s[0]}" if s[0] == s[1] else f"{k[0]}×{k[1]}/{s[0]},{s[1]}"
-    agrees = tuple(k) == parsed.kernel and (parsed.stride is None or s == (parsed.stride, parsed.stride))
+    shown = f"{_k(k)}/{_strides(s)}"
+    agrees = tuple(k) == parsed.kernel and (parsed.stride is None or tuple(s) == (parsed.stride, parsed.stride))
     if parsed.stride is None:
-        shown = f"{k[0]}×{k[1]}"
+        shown = _k(k)
     return Observed(agrees, shown)
 
 
@@ -196,12 +196,17 @@ def _layer_agrees(spec: LayerSpec, got: LayerInfo) -> bool:
 
 
 def _k(kernel, sep: str = "×") -> str:
-    return "?" if kernel is None else f"{kernel[0]}{sep}{kernel[1]}"
+    """(3, 3) -> "3×3"; a 1-D layer's (5,) -> "5" (a model may have one where the paper has none)."""
+    return "?" if kernel is None else sep.join(str(v) for v in kernel)
+
+
+def _strides(s) -> int | str:
+    """(2, 2) -> 2; (1, 2) -> "1,2"; (2,) -> 2."""
+    return s[0] if len(set(s)) == 1 else ",".join(str(v) for v in s)
 
 
 def _stride(info: LayerInfo) -> int | str:
-    s = info.stride or (1, 1)
-    return s[0] if s[0] == s[1] else f"{s[0]},{s[1]}"
+    return _strides(info.stride or (1, 1))
 
 
 def _notation(kind: str, info: LayerInfo) -> str:

@@ -4,9 +4,12 @@
   then one rename. Readers see the old file or the new one, never half of one; on any failure the
   temporary file is removed and the target is untouched.
 - A symlink is followed: its final target is written as above and the link itself stays.
-- Anything else (a character device such as /dev/null or /dev/stdout, a FIFO, a socket) is written in
-  place, never replaced: renaming a file over /dev/null, as root, would make it a regular file that
-  every program on the machine then writes to.
+- Anything else (a character device such as /dev/null, a FIFO, a socket) is written in place, never
+  replaced: renaming a file over /dev/null, as root, would make it a regular file that every program on
+  the machine then writes to.
+- A name for one of this process's own descriptors (/dev/stdout, /dev/stderr, /dev/fd/N,
+  /proc/self/fd/N) is written to that descriptor: `-o /dev/stdout >> log.txt` appends to log.txt, as the
+  shell's `>>` asks, instead of replacing the file the descriptor happens to be open on.
 
 A target that cannot be written (no such directory, a directory, no permission, disk full) is the
 user's to fix: InputError, exit 2.
@@ -14,6 +17,7 @@ user's to fix: InputError, exit 2.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 
@@ -34,6 +38,10 @@ def write_atomic(path: str, text: str, expect=_UNCHECKED) -> None:
     replaced only if it still holds that text just before the rename: an edit made meanwhile is kept and
     the write refused (InputError)."""
     data = text.encode("utf-8")
+    fd = _own_descriptor(path)
+    if fd is not None:
+        _write_descriptor(path, fd, data)
+        return
     target = os.path.realpath(path)   # follow symlinks: the link stays, its target is written
     try:
         mode = os.stat(target).st_mode
@@ -47,6 +55,43 @@ def write_atomic(path: str, text: str, expect=_UNCHECKED) -> None:
         _write_in_place(path, target, data)
         return
     _replace(path, target, data, mode, expect)
+
+
+_DESCRIPTOR = re.compile(r"^/(?:proc/self|dev)/fd/(\d+)$")
+_STANDARD = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _own_descriptor(path: str) -> int | None:
+    """The descriptor number `path` names (/dev/stdout -> 1, following its links), or None."""
+    current = os.path.abspath(path)
+    for _ in range(8):
+        if current in _STANDARD:
+            return _STANDARD[current]
+        m = _DESCRIPTOR.match(current)
+        if m:
+            return int(m.group(1))
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return None
+
+
+def _write_descriptor(path: str, fd: int, data: bytes) -> None:
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()       # what was printed before comes first
+        except (OSError, ValueError):
+            pass
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise _error(path, f"cannot write to it: {exc.strerror or exc}") from None
 
 
 def _write_in_place(path: str, target: str, data: bytes) -> None:

@@ -32,6 +32,15 @@ def json_printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def output_file(value: str) -> str:
+    """argparse type of --output: a name (an empty one would silently mean stdout)."""
+    import argparse
+
+    if not value.strip():
+        raise argparse.ArgumentTypeError("expected a file name, found an empty string")
+    return value
+
+
 def refuse_overwriting_inputs(output: str | None, inputs: dict, option: str = "--output") -> None:
     """An output that is one of the run's inputs ({what: path}, compared with os.path.samefile) is bad
     usage: writing it would destroy the input."""
@@ -44,6 +53,17 @@ def refuse_overwriting_inputs(output: str | None, inputs: dict, option: str = "-
             same = "" if os.path.abspath(output) == os.path.abspath(path) else f" ({path})"
             raise InputError([Problem(option, None, None, "", f"{output} is {what}{same}, an input of this run; "
                                                               "expected another file for the output")])
+
+
+def _imported_sources() -> dict:
+    """{what: path} of every Python file this run imported: a --model file's helpers (`from blocks import
+    Inception`) are its inputs too, and a report written over one would destroy the user's code."""
+    out = {}
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            out[f"the source of the module {name}"] = path
+    return out
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -145,6 +165,7 @@ def emit(text: str, output: str | None, json: bool = False) -> None:
     text = printable(text)
     if output:
         from .fsutil import write_atomic
+        refuse_overwriting_inputs(output, _imported_sources())
         write_atomic(output, text)
     else:
         write_stdout(text, json)

@@ -552,7 +552,7 @@ def trace_model(model: nn.Module, input_shape, train: bool = True, meta_copies: 
     if any(is_lazy(t) for t in (*model.parameters(), *model.buffers())):
         # nn.LazyConv2d and friends get their shapes from a first forward pass; on the meta device that one
         # costs nothing. A model holding real tensors would be changed by it: not done.
-        if not all(t.is_meta for t in (*model.parameters(), *model.buffers()) if not is_lazy(t)):
+        if not all(t.is_meta for t in (*model.parameters(), *model.buffers())):
             raise ValueError("it has uninitialized lazy parameters (nn.LazyLinear, ...); call it once on an input "
                              "before checking it, or pass its class or a factory so that archcheck builds it")
         with torch.no_grad():

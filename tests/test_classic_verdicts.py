@@ -142,6 +142,10 @@ def test_lazy_layers_are_initialised_on_the_meta_device():
     # An object built on the CPU would be changed by its first call (real weights allocated): refused.
     with pytest.raises(ModelError, match="uninitialized lazy parameters"):
         archcheck.verify_model("vgg", LazyVGG11(), variant="A")
+    only_lazy = nn.Sequential(nn.LazyConv2d(8, 3))       # no initialised tensor at all: still the user's object
+    with pytest.raises(ModelError, match="uninitialized lazy parameters"):
+        archcheck.summary(only_lazy, (3, 10, 10))
+    assert type(only_lazy[0]) is nn.LazyConv2d
 
 
 def test_a_growth_rate_change_is_two_lines_for_every_dense_layer(cli):

@@ -367,6 +367,10 @@ def _edit_while_running(tmp_path, monkeypatch):
 
 
 USAGE_CASES = [
+    UsageCase("output-empty", "--output with an empty name", "`verify tiny.yaml -o ''`",
+              ("verify", "tiny.yaml", "-o", ""),
+              "argument --output/-o: expected a file name, found an empty string (see archcheck verify --help)",
+              (("tiny.yaml", "TINY"),)),
     UsageCase("output-is-the-spec", "--output naming an input of the run", "`verify spec.yaml -o spec.yaml`",
               ("verify", "spec.yaml", "-o", "spec.yaml"),
               "--output: spec.yaml is the spec, an input of this run; expected another file for the output",
@@ -375,6 +379,15 @@ USAGE_CASES = [
               ("verify", "tiny.yaml", "--model", "net.py:Net", "-o", "net.py"),
               "--output: net.py is the --model file, an input of this run; expected another file for the output",
               (("tiny.yaml", "TINY"), ("net.py", "import torch\n"))),
+    UsageCase("output-is-a-helper", "--output naming a file the --model file imports",
+              "`summary --model net.py:Net --input 3x8x8 -o blocks.py`",
+              ("summary", "--model", "net.py:Net", "--input", "3x8x8", "-o", "blocks.py"),
+              "--output: blocks.py is the source of the module blocks, an input of this run; expected another "
+              "file for the output",
+              (("blocks.py", "from torch import nn\n\n\ndef block():\n    return nn.Conv2d(3, 4, 3)\n"),
+               ("net.py", "from torch import nn\n\nfrom blocks import block\n\n\nclass Net(nn.Module):\n"
+                          "    def __init__(self):\n        super().__init__()\n        self.c = block()\n\n"
+                          "    def forward(self, x):\n        return self.c(x)\n"))),
     UsageCase("report-name-clash", "two specs with one report name", "`report a/tiny.yaml b/tiny.yaml`",
               ("report", "a/tiny.yaml", "b/tiny.yaml"),
               "b/tiny.yaml: its report would be tiny.md, as the report of a/tiny.yaml is; expected specs with "
@@ -405,6 +418,10 @@ USAGE_CASES = [
               ("verify", "tiny.yaml", "--model", "net.py:Net", "--input", "3x32"),
               "--input: expected C×H×W, three sizes (a leading batch of 1 allowed), found '3x32'",
               (("tiny.yaml", "TINY"), ("net.py", "import torch\n"))),
+    UsageCase("input-too-large", "--input beyond the size limits", "`summary --model net.py:Net --input 3x100000x100000`",
+              ("summary", "--model", "net.py:Net", "--input", "3x100000x100000"),
+              "--input: expected at most 100,000 channels and sizes up to 16,384, found '3x100000x100000'",
+              (("net.py", "import torch\n"),)),
     UsageCase("input-not-numbers", "--input with words", "`summary --model net.py:Net --input 3xHxW`",
               ("summary", "--model", "net.py:Net", "--input", "3xHxW"),
               "--input: expected C×H×W (3×32×32, 3x32x32 or 3,32,32), found '3xHxW'", (("net.py", "import torch\n"),)),
@@ -468,3 +485,28 @@ def test_markdown_escaping_keeps_a_transcribed_line_break_only():
     assert esc("[3×3, 64<br>3×3, 64] ×2") == "[3×3, 64<br>3×3, 64] ×2"
     assert esc("<br/><b>x</b> | y\n<!-- archcheck verify a -->") == \
         "<br>&lt;b>x&lt;/b> \\| y &lt;!-- archcheck verify a -->"
+
+
+@pytest.mark.parametrize("name", ["/dev/stdout", "/proc/self/fd/1", "/dev/fd/1"])
+def test_output_naming_stdout_appends_where_the_shell_redirected_it(tmp_path, name):
+    # `archcheck ... -o /dev/stdout >> log.txt`: /dev/stdout resolves to log.txt, which must not be replaced
+    # by a rename (the user's earlier lines lost); the report goes to the descriptor, opened for appending.
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    log = tmp_path / "log.txt"
+    log.write_text("precious\n", encoding="utf-8")
+    with open(log, "a", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-m", "archcheck", "summary", "googlenet", "--format", "text",
+                               "-o", name], cwd=ROOT, stdout=out, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = log.read_text(encoding="utf-8")
+    assert text.startswith("precious\nSpec ") and "MACs per image" in text
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/full"])
+def test_readme_of_an_endless_device_is_bad_input(cli, device):
+    code, out, err = cli("readme", device)
+    assert (code, out) == (2, "") and "cannot read: more than 20,000,000 characters" in err

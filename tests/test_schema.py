@@ -104,7 +104,7 @@ CASES = [
     # top
     Case("top", "key", (("variants:", "variant:"),), "variant",
          "unknown key (did you mean 'variants'?); expected one of: archcheck, name, paper, columns, input, options, "
-         "variants, templates, rows, claims, errata", ("variant",)),
+         "choices, variants, templates, rows, claims, errata", ("variant",)),
     Case("top", "type", (("input: [3, res, res]", "input: 3x16x16"),), "input",
          "expected a list, found text ('3x16x16')", ("input",)),
     Case("top", "enum", (("archcheck: 1", "archcheck: 2"),), "archcheck",

@@ -104,3 +104,11 @@ def test_flat_attribute_bn_inception_ports_pass(args, spec_args, known):
     # reference sections 2.3 and 6.3: 11,264,192 conv/linear weights with a standard first conv, 11,257,496
     # with the separable one (7·7·3·8 + 24·64 = 2,712 instead of 9,408)
     assert report["totals"]["weights"] == (11_257_496 if args else 11_264_192)
+
+
+@pytest.mark.parametrize("spec", ["googlenet", "resnet", "mobilenet_v1"])
+def test_one_dimensional_layers_are_differences_not_crashes(cli, spec):
+    code, out, err = cli("verify", spec, "--model", "tests/subjects/conv1d_head.py:Conv1dNet", "--input", "3x16x16",
+                         "--format", "text")
+    assert (code, err) == (1, "")
+    assert "internal error" not in out and "convolution 5" in out      # the 1-D kernel, written as one number

@@ -69,13 +69,20 @@ def build_outputs(spec_paths: list[str], directory: str) -> dict[str, str]:
     return outputs
 
 
+MAX_DOCUMENT_BYTES = 20_000_000     # a README or report; /dev/zero or /dev/full never ends
+
+
 def read_current(path: str) -> str | None:
-    """The file's text as it is now (None when it does not exist); unreadable is bad input."""
+    """The file's text as it is now (None when it does not exist); unreadable or endless is bad input."""
     from ..errors import InputError, Problem
 
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read()
+            text = fh.read(MAX_DOCUMENT_BYTES + 1)
+        if len(text) > MAX_DOCUMENT_BYTES:
+            raise InputError([Problem(path, None, None, "", f"cannot read: more than {MAX_DOCUMENT_BYTES:,} "
+                                                            f"characters (not a Markdown file?)")])
+        return text
     except FileNotFoundError:
         return None
     except OSError as exc:

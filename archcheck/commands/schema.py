@@ -1,6 +1,8 @@
 """`archcheck schema`: the JSON Schema of the spec language, for editors (or --check a copy of it)."""
 from __future__ import annotations
 
+from ..output import output_file
+
 HELP = "print the JSON Schema of the spec language (editors complete keys and flag mistakes with it)"
 
 
@@ -12,7 +14,8 @@ def register(sub, common) -> None:
                                    "first line is `# yaml-language-server: $schema=PATH` gets completion and "
                                    "inline errors in editors that read it. What depends on more than one value "
                                    "(names, arithmetic, printed cells, shapes) only `archcheck verify` checks.")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the schema to FILE (atomically) instead of stdout")
+    p.add_argument("--output", "-o", metavar="FILE", type=output_file,
+                   help="write the schema to FILE (atomically) instead of stdout")
     p.add_argument("--check", metavar="FILE",
                    help="write nothing; exit 1 with a unified diff when FILE is not the current schema")
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")

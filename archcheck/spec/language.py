@@ -353,6 +353,9 @@ SPEC = Mapping("a YAML mapping at the top of the spec", {
     "input": Field(Seq(INPUT_SIZE, count=("entry", "entries (channels, height, width)"), min_items=3, max_items=3),
                    default=[3, 224, 224]),
     "options": Field(MapOf(OPTION_VALUE)),
+    # the values an option that names a choice may take (first_conv: [standard, separable]); a --set or
+    # variant value outside them is refused instead of building something else silently
+    "choices": Field(MapOf(Seq(OPTION_VALUE, count=("value", "values"), min_items=2))),
     "variants": Field(MapOf(VARIANT)),
     "templates": Field(MapOf(TEMPLATE)),
     "rows": _required(Seq(ROW, count=("row", "rows"), min_items=1, max_items=MAX_ROWS)),

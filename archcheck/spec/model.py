@@ -160,6 +160,7 @@ class Spec:
     claims: tuple[Claim, ...]
     errata: tuple[Erratum, ...]
     option_lines: dict = field(default_factory=dict)
+    choices: dict = field(default_factory=dict)     # option -> the values it may take (spec key `choices`)
     input_raw: tuple = ()                          # `input` as written: numbers, option names, arithmetic
     input_line: tuple = (None, None)
     settings: list = field(default_factory=list)   # (key, value) overrides applied, in order

@@ -42,7 +42,7 @@ def apply_settings(spec: Spec, variant: str | None = None, sets: list[str] | tup
     row_args: dict[str, dict] = {}
     for key, value, origin in pairs:
         problem = (setting_problem(key, spec.options, spec.rows, spec.templates)
-                   or setting_value_problem(key, value, spec.options))
+                   or setting_value_problem(key, value, spec.options, spec.choices))
         if problem:
             raise SpecError([Problem(spec.path if origin != "--set" else "--set", None, None, key, problem)])
         if "." in key:

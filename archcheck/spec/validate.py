@@ -85,18 +85,19 @@ def validate(doc, path: str) -> Spec:
         raise SpecError(problems)
     c = _Checker(path, problems)
     options, option_lines = _options(c, doc)
+    choices = _choices(c, doc, options)
     columns = _columns(c, doc, options)
     input_raw, input_value = _input(c, doc, options)
     templates = _templates(c, doc, options)
     rows = _rows(c, doc, columns, templates, options)
     claims = _claims(c, doc, options)
     errata = _errata(c, doc, rows, columns, claims, options)
-    variants = _variants(c, doc, options, rows, templates)
+    variants = _variants(c, doc, options, rows, templates, choices)
     if c.problems:
         raise SpecError(sorted(c.problems, key=_position))
     return Spec(path=path, name=doc.get("name", "spec"), paper=dict(doc.get("paper", {})), columns=columns,
                 input=input_value, options=options, variants=variants, templates=templates, rows=rows,
-                claims=claims, errata=errata, option_lines=option_lines, input_raw=input_raw,
+                claims=claims, errata=errata, option_lines=option_lines, choices=choices, input_raw=input_raw,
                 input_line=doc.pos("input") if "input" in doc else (None, None))
 
 
@@ -497,12 +498,28 @@ def _errata(c: _Checker, doc, rows, columns, claims, options) -> tuple[Erratum, 
     return tuple(out)
 
 
-def _variants(c: _Checker, doc, options, rows, templates) -> dict:
+def _choices(c: _Checker, doc, options) -> dict:
+    node = doc.get("choices") or {}
+    out = {}
+    for key, values in node.items():
+        key = str(key)
+        if key not in options:
+            c.at(node, key, f"unknown option {key!r}{suggest(key, options)}; options: {', '.join(options) or 'none'}")
+            continue
+        out[key] = tuple(v for v in values if v is not INVALID)
+        if options[key] not in out[key]:
+            c.at(node, key, f"the option's default {options[key]!r} is not one of its choices "
+                            f"({', '.join(str(v) for v in out[key])})")
+    return out
+
+
+def _variants(c: _Checker, doc, options, rows, templates, choices) -> dict:
     out = {}
     for vname, v in (doc.get("variants") or {}).items():
         sets = v.get("set") or {}
         for key, value in sets.items():
-            problem = setting_problem(str(key), options, rows, templates) or option_type_problem(str(key), value, options)
+            problem = (setting_problem(str(key), options, rows, templates)
+                       or option_type_problem(str(key), value, options, choices))
             if problem:
                 c.at(sets, key, problem)
         out[str(vname)] = Variant(str(vname), v.get("description", ""), dict(sets), v.line)
@@ -529,13 +546,14 @@ def setting_problem(key: str, options, rows, templates) -> str | None:
     return None
 
 
-def setting_value_problem(key: str, value, options) -> str | None:
+def setting_value_problem(key: str, value, options, choices=None) -> str | None:
     """Why `value` cannot be given to `key` by --set or a variant, or None: a value a spec could hold
-    as an option (language.OPTION_VALUE) and, for an option, of its default's type."""
-    return literal_problem(L.OPTION_VALUE, value) or option_type_problem(key, value, options)
+    as an option (language.OPTION_VALUE) and, for an option, of its default's type and among its
+    declared choices."""
+    return literal_problem(L.OPTION_VALUE, value) or option_type_problem(key, value, options, choices)
 
 
-def option_type_problem(key: str, value, options) -> str | None:
+def option_type_problem(key: str, value, options, choices=None) -> str | None:
     """Why `value` does not fit the option `key` (a boolean option takes true or false, a number option
     a number, a list option a list), or None; a row's argument takes any value an option can hold."""
     if "." in key or key not in options:
@@ -547,4 +565,7 @@ def option_type_problem(key: str, value, options) -> str | None:
         return f"expected a number (the option's default is {shown_number(default)}), found {kind_of(value)}"
     if isinstance(default, list) and not isinstance(value, list):
         return f"expected a list (the option's default is one), found {kind_of(value)}"
+    allowed = (choices or {}).get(key)
+    if allowed is not None and value not in allowed:
+        return f"expected one of {', '.join(str(v) for v in allowed)} (the spec's choices), found {value!r}"
     return None

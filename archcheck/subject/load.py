@@ -67,6 +67,11 @@ def as_input_size(value, shown: str | None = None, where: str = "input_size") ->
         raise _input_error(where, f"expected C×H×W, three sizes (a leading batch of 1 allowed), found {shown}")
     if not all(v >= 1 for v in dims):
         raise _input_error(where, f"every size must be at least 1, found {shown}")
+    from ..spec.limits import MAX_CHANNELS, MAX_SPATIAL    # the limits a spec's input has
+
+    if dims[0] > MAX_CHANNELS or max(dims[1:]) > MAX_SPATIAL:
+        raise _input_error(where, f"expected at most {MAX_CHANNELS:,} channels and sizes up to {MAX_SPATIAL:,}, "
+                                  f"found {shown}")
     return dims
 
 
