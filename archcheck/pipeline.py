@@ -21,10 +21,16 @@ def network_totals(trace: Trace, aux_ops, main_out: int | None) -> Totals:
     """Whole-network counts (Totals), the auxiliary heads' ops `aux_ops` kept apart; depth along the
     longest weight-layer path to the main output `main_out`. One definition for built and foreign models."""
     aux = list(aux_ops)
+    # A parameter belongs to the auxiliary heads only when no op of the network's own path reads it: a
+    # head shared by both paths (or a weight tied between them) is the network's, whichever ran first.
+    in_aux = {op.index for op in aux}
+    main_keys = {k for op in trace.ops if op.index not in in_aux for k in op.uses}
+    aux_only = {k for op in aux for k in op.uses} - main_keys
+    main_weights = {op.weight_key for op in trace.ops if op.index not in in_aux and op.weight_key is not None}
     return Totals(
         params=trace.total_params,
-        params_without_aux=trace.total_params - sum(op.param_numel for op in aux),
-        weights=sum(op.weights for op in trace.ops) - sum(op.weights for op in aux),
+        params_without_aux=trace.total_params - sum(trace.param_sizes[k] for k in aux_only),
+        weights=sum(trace.param_sizes[k] for k in main_weights),
         macs=sum(op.macs for op in trace.ops) - sum(op.macs for op in aux),
         macs_with_aux=sum(op.macs for op in trace.ops),
         depth=trace.value_depth.get(main_out, 0) if main_out is not None else 0,

@@ -46,6 +46,8 @@ class Op:
     param_numel: int = 0            # numel of those parameters
     weights: int = 0                # conv/linear/matmul weight entries first used here
     macs: int = 0
+    uses: tuple[int, ...] = ()      # every parameter key this op reads (a shared head's, each time)
+    weight_key: int | None = None   # the key of its conv/linear/matmul weight
 
     @property
     def is_weight_layer(self) -> bool:
@@ -85,6 +87,7 @@ class Trace:
     trainable_params: int
     value_depth: dict[int, int]     # weight-layer depth of every value (longest path from the input)
     value_depth_dw: dict[int, int] = field(default_factory=dict)   # the same, depthwise convs counted
+    param_sizes: dict[int, int] = field(default_factory=dict)      # parameter key -> numel (those ops read)
 
     def calls_by_path(self) -> dict[str, ModuleCall]:
         out = {}
@@ -416,6 +419,7 @@ class _Tracer:
         self.keep: list = []                      # keep traced tensors alive so ids stay unique
         self.next_value = 0
         self.seen_params: set[int] = set()
+        self.param_sizes: dict[int, int] = {}      # key -> numel of every parameter an op read
         self.ops: list[Op] = []
         self.calls: list[ModuleCall] = []
         self.stack: list[tuple[str, str, int, tuple]] = []
@@ -450,6 +454,7 @@ class _Tracer:
         if kind == "matmul":
             weight = next((t for t in (bound.get("other"), bound.get("input")) if isinstance(t, nn.Parameter)), None)
         for p in params:
+            self.param_sizes[id(p)] = p.numel()
             if id(p) not in self.seen_params:
                 self.seen_params.add(id(p))
                 new_params.append(id(p))
@@ -460,7 +465,9 @@ class _Tracer:
         in_shapes = tuple(_shape(t) for t in tensors)
         output = self.new_value(out)
         self.ops.append(Op(len(self.ops), kind, _name(func), module, mtype, inputs, (output,), in_shapes,
-                           tuple(out_shape), attrs, tuple(new_params), numel, weights, int(macs)))
+                           tuple(out_shape), attrs, tuple(new_params), numel, weights, int(macs),
+                           tuple(dict.fromkeys(id(p) for p in params)),
+                           id(weight) if isinstance(weight, nn.Parameter) else None))
 
     def records_fallback(self, result) -> bool:
         if isinstance(result, torch.Tensor):
@@ -471,7 +478,10 @@ class _Tracer:
         outs = [result] if isinstance(result, torch.Tensor) else [r for r in result if isinstance(r, torch.Tensor)]
         tensors = [t for t in _iter_tensors(args, kwargs) if not isinstance(t, nn.Parameter)]
         inputs = tuple(self.value_of(t) for t in tensors)
-        params = [t for t in _iter_tensors(args, kwargs) if isinstance(t, nn.Parameter) and id(t) not in self.seen_params]
+        used = [t for t in _iter_tensors(args, kwargs) if isinstance(t, nn.Parameter)]
+        params = [t for t in used if id(t) not in self.seen_params]
+        for p in used:
+            self.param_sizes[id(p)] = p.numel()
         for p in params:
             self.seen_params.add(id(p))
         name = _name(func)
@@ -480,7 +490,8 @@ class _Tracer:
         outputs = [self.new_value(o) for o in outs]
         self.ops.append(Op(len(self.ops), kind, name, module, mtype, inputs, tuple(outputs),
                            tuple(_shape(t) for t in tensors), _shape(outs[0]), {},
-                           tuple(id(p) for p in params), sum(p.numel() for p in params), 0, 0))
+                           tuple(id(p) for p in params), sum(p.numel() for p in params), 0, 0,
+                           tuple(dict.fromkeys(id(p) for p in used))))
 
     # -- modules -----------------------------------------------------------------------------------
     def pre_hook(self, module, inputs):
@@ -582,7 +593,7 @@ def trace_model(model: nn.Module, input_shape, train: bool = True, meta_copies: 
             trainable += p.numel() if p.requires_grad else 0
     ops = _cats_as_chain(tracer.ops)
     return Trace(tuple(input_shape), input_id, ops, tracer.calls, out_ids, tuple(_shape(t) for t in outs),
-                 total, trainable, weight_depths(ops, False), weight_depths(ops, True))
+                 total, trainable, weight_depths(ops, False), weight_depths(ops, True), tracer.param_sizes)
 
 
 def _cats_as_chain(ops: list[Op]) -> list[Op]:

@@ -246,3 +246,24 @@ def test_a_container_at_the_depth_limit_says_which_one_it_is():
     s = archcheck.summary(Net, (3, 8, 8), max_depth=1)
     # features: 4·3·9 + 4 = 112 parameters; classifier: 144·2 + 2 = 290
     assert [(r.layer, r.params) for r in s.rows] == [("Sequential (features)", 112), ("Sequential (classifier)", 290)]
+
+
+def test_a_head_shared_by_the_aux_and_main_paths_is_the_networks():
+    # The aux path runs first and calls the shared classifier before the main path does: its 8·4 + 4 = 36
+    # parameters are the network's (the main path reads them too), whoever read them first. The aux head's
+    # own 1×1 conv (3·8 + 8 = 32) is the only auxiliary part; a weight tied between the paths is the same.
+    class AuxShared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1))
+            self.aux_conv = nn.Conv2d(3, 8, 1)
+            self.head = nn.Linear(8, 4)
+
+        def forward(self, x):
+            aux = self.head(self.aux_conv(x).mean((2, 3)))
+            return self.head(self.body(x).mean((2, 3))), aux
+
+    s = archcheck.summary(AuxShared, (3, 8, 8))
+    body = (3 * 8 * 9 + 8) + (8 * 8 * 9 + 8)
+    assert s.total_params == body + 32 + 36 and s.aux_params == 32
+    assert s.totals.weights == 3 * 8 * 9 + 8 * 8 * 9 + 8 * 4       # conv/linear weights on the main path
