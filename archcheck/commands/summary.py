@@ -23,7 +23,7 @@ def register(sub, common) -> None:
     p.add_argument("--model", metavar="REF", help="summarise your own model instead: path/to/file.py:Name or "
                                                   "package.module:Name (a class or a factory; needs --input)")
     p.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
-                   help="a keyword argument for --model's Name (value read as YAML); repeatable")
+                   help="a keyword argument for --model's Name (value read as a YAML scalar: a number, true/false or text); repeatable")
     p.add_argument("--input", metavar="C×H×W", help=INPUT_HELP + " (required with --model: a model has no input "
                                                                  "size of its own)")
     p.add_argument("--style", choices=("torchsummary", "paper"), default=None,

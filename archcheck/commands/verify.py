@@ -23,7 +23,7 @@ def register(sub, common) -> None:
                    help="check your own model against the spec's build: path/to/file.py:Name or "
                         "package.module:Name (a class or a factory function; built without weight memory)")
     p.add_argument("--model-arg", dest="model_args", action="append", default=[], metavar="KEY=VALUE",
-                   help="a keyword argument for --model's Name (value read as YAML); repeatable")
+                   help="a keyword argument for --model's Name (value read as a YAML scalar: a number, true/false or text); repeatable")
     p.add_argument("--input", metavar="C×H×W", help=INPUT_HELP + "; default: the spec's input. At another spatial "
                    "size, what depends on resolution (output sizes, ops/MACs) is not compared")
     common(p)
