@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..compare import compare_claims, compare_rows, unused_errata_findings
 from ..measure import RowMeasure, measure_rows, value_shapes
-from ..pipeline import network_totals, trace_spec
+from ..pipeline import network_totals, totals_of, trace_spec
 from ..report import MISMATCH, Finding, Report, RowResult
 from ..trace import Trace
 from .align import Alignment, align
@@ -63,10 +63,9 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
             previous = row.name
     row_results, cells, comparer = compare_rows(spec, measures, foreign=True, other_grid=not same_grid)
     diffs, cells = _repeat_counts(spec, diffs, cells)
-    sub_aux = [sub_trace.ops[i] for i in sorted(a.aux_ops)]
-    totals = network_totals(sub_trace, sub_aux, a.main_out)
-    ref_aux = [op for r in spec.rows if r.aux and r.name in ref_spans for op in ref_spans[r.name].ops]
-    claims, claim_findings = compare_claims(spec, _judged(totals, sub_trace, sub_aux, ref_trace, ref_aux), comparer)
+    totals = network_totals(sub_trace, [sub_trace.ops[i] for i in sorted(a.aux_ops)], a.main_out)
+    judged = _judged(totals, sub_trace, totals_of(ref_trace, spec, ref_spans), ref_trace)
+    claims, claim_findings = compare_claims(spec, judged, comparer)
     findings, covers = _findings(spec, diffs)
     notes = _notes(sub_trace, a, constructed)
     not_compared = "" if same_grid else (
@@ -97,19 +96,19 @@ def subject_report(spec, sub_trace: Trace, name: str, constructed: str, strict: 
                   [e.id for e in spec.errata if e.id not in applied], strict, notes, not_compared=not_compared)
 
 
-def _not_weights(trace: Trace, aux) -> tuple[int, int]:
-    """Parameters that are not conv/linear weights (biases, normalization): (all, without the aux heads)."""
-    every = trace.total_params - sum(op.weights for op in trace.ops)
-    return every, every - sum(op.param_numel - op.weights for op in aux)
+def _not_weights(trace: Trace, totals) -> tuple[int, int]:
+    """Parameters that are not conv/linear weights (biases, normalization): (all, without the aux heads,
+    as network_totals keeps the heads apart)."""
+    return trace.total_params - sum(op.weights for op in trace.ops), totals.params_without_aux - totals.weights
 
 
-def _judged(totals, sub_trace: Trace, sub_aux, ref_trace: Trace, ref_aux):
+def _judged(totals, sub_trace: Trace, ref_totals, ref_trace: Trace):
     """The subject's totals as its parameter claims are judged: in the paper's convention, its biases and
     normalization parameters (warnings, not mismatches) replaced by the spec's build's, so that "less than
     25M parameters" fails for a model whose weights differ, never for its biases alone."""
     from dataclasses import replace
 
-    (sub_all, sub_main), (ref_all, ref_main) = _not_weights(sub_trace, sub_aux), _not_weights(ref_trace, ref_aux)
+    (sub_all, sub_main), (ref_all, ref_main) = _not_weights(sub_trace, totals), _not_weights(ref_trace, ref_totals)
     return replace(totals, params=totals.params - sub_all + ref_all,
                    params_without_aux=totals.params_without_aux - sub_main + ref_main)
 
