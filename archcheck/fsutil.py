@@ -86,6 +86,10 @@ def _write_descriptor(path: str, fd: int, data: bytes) -> None:
             stream.flush()       # what was printed before comes first
         except (OSError, ValueError):
             pass
+    _write_all(path, fd, data)
+
+
+def _write_all(path: str, fd: int, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
@@ -101,12 +105,7 @@ def _write_in_place(path: str, target: str, data: bytes) -> None:
     except OSError as exc:
         raise _error(path, f"cannot write to it: {exc.strerror or exc}") from None
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    except OSError as exc:
-        raise _error(path, f"cannot write to it: {exc.strerror or exc}") from None
+        _write_all(path, fd, data)
     finally:
         os.close(fd)
 
