@@ -7,8 +7,9 @@ and a block such as InceptionBlock gets its own row after its children, with wha
 concatenation). With `max_depth` only modules nested at most that deep are listed (top-level children
 are depth 1; a container at the last listed depth is listed too), each holding what its unlisted
 descendants hold: every op's multiply-adds and every call's parameters belong to the nearest listed
-call around them. Ops outside every listed module (a functional call in the root's forward) are in the
-totals, not in the rows.
+call around them. A layer op outside every listed module (`F.conv2d` in the root's forward) is a row
+of its own, named by the call; other ops outside them (a product of two activations) are in the totals
+only.
 
 Headers: a bold header row names each group (the top-level child a row belongs to) in `headers`. For a
 spec's build these are the rows built from a branching template and the auxiliary heads; for someone's

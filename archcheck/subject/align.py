@@ -14,8 +14,9 @@ input to the main output and along each auxiliary head. Then:
    through all the rows, as in nearly every real model, it is the only one aligned. Without a spec the
    longest weight-layer path decides alone (`longest_output`).
 2. Stages. Units that shrink the grid at least 2× in area (stride-2 convs and pools, reduction blocks,
-   a global pool) are anchors, paired in order when both chains have as many and otherwise by a small
-   alignment of the anchors alone (there are few: each one at least halves the grid). Nothing is paired
+   a global pool) are anchors, paired in order when both chains have as many, of the same kinds, and
+   otherwise by a small alignment of the anchors alone (there are few: each one at least halves the
+   grid); an anchor left unpaired is a layer of the stage around it. Nothing is paired
    across a pair of anchors, so a surplus block of one stage can never be paired with a module of
    another, and each stage is aligned on its own. One exception: when the stages on either side of an
    anchor differ in length by opposite amounts (a layer more before it, one fewer after), the reduction

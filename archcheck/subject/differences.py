@@ -95,7 +95,7 @@ def describe(u: Unit, channels: bool = True) -> str:
     if u.kind == "norm":
         return f"{op.attrs.get('norm', '')} norm"
     if u.kind == "scale":
-        return _scaling(op)
+        return f"scaling by {_factor(op)}"
     return op.name
 
 
@@ -554,10 +554,6 @@ def run_differences(spec, a: Alignment) -> list[Diff]:
 def _factor(op) -> str:
     f = scale_factor(op)
     return f"{f:.6g}" if f is not None else "a tensor (a parameter or buffer)"
-
-
-def _scaling(op) -> str:
-    return f"scaling by {_factor(op)}"
 
 
 def _same_factor(a, b) -> bool:
